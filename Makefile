@@ -1,0 +1,99 @@
+# The prefork HTTP supervisor.  `make` builds supervisor/supervisor and
+# worker/worker; `make check` runs every test; `make run` starts it.
+#
+# The supervisor links three modules from worker/ (log, opt, listen): each
+# helper has one home, and the worker is the program that also runs alone.
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+PREFIX   ?= /usr/local
+BINDIR   ?= $(PREFIX)/bin
+MANDIR   ?= $(PREFIX)/share/man
+UNITDIR  ?= $(PREFIX)/lib/systemd/system
+VERSION  := 0.1.0
+
+WARN     := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
+            -Wstrict-prototypes -Wmissing-prototypes -Wvla
+ALL_CFLAGS := $(WARN) -D_GNU_SOURCE -DVERSION='"$(VERSION)"' $(CFLAGS)
+ifeq ($(SANITIZE),1)
+ALL_CFLAGS += -fsanitize=address,undefined -fno-omit-frame-pointer \
+              -fno-sanitize-recover=all
+LDFLAGS    += -fsanitize=address,undefined
+endif
+
+B := build
+SHARED  := worker/log.c worker/opt.c worker/listen.c
+SUP_SRC := $(wildcard supervisor/*.c) $(SHARED)
+WRK_SRC := $(wildcard worker/*.c)
+LIB_SRC := $(filter-out worker/main.c,$(WRK_SRC))
+UNIT_SRC := $(wildcard tests/unit/*.c)
+
+obj = $(patsubst %.c,$(B)/%.o,$(1))
+
+# Rebuild everything when the flags change (say SANITIZE=1 after a plain
+# build): the stamp file holds the flags of the last build.
+FLAGS_NOW := $(CC) $(ALL_CFLAGS) $(LDFLAGS)
+$(shell mkdir -p $(B); [ "$$(cat $(B)/flags 2>/dev/null)" = '$(FLAGS_NOW)' ] || \
+        printf '%s' '$(FLAGS_NOW)' > $(B)/flags)
+
+.PHONY: all run check check-unit check-bats check-systemd check-valgrind \
+        bench fuzz install uninstall clean
+
+all: supervisor/supervisor worker/worker
+
+$(B)/%.o: %.c $(B)/flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+supervisor/supervisor: $(call obj,$(SUP_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^
+
+worker/worker: $(call obj,$(WRK_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^
+
+tests/unit/%.bin: $(B)/tests/unit/%.o $(call obj,$(LIB_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^
+
+UNIT_BINS := $(patsubst %.c,%.bin,$(UNIT_SRC))
+
+run: all
+	./supervisor/supervisor
+
+check: check-unit check-bats
+
+check-unit: $(UNIT_BINS)
+	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t; done
+
+check-bats: all
+	bats --timing tests/
+
+check-systemd: all
+	tests/systemd.sh
+
+check-valgrind: all
+	VALGRIND=1 bats tests/worker.bats
+
+bench: all
+	tests/bench.sh
+
+FUZZ_SECONDS ?= 60
+fuzz:
+	tests/fuzz/run.sh $(FUZZ_SECONDS)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	install -m 755 supervisor/supervisor worker/worker $(DESTDIR)$(BINDIR)/
+	install -m 644 man/supervisor.8 man/worker.8 $(DESTDIR)$(MANDIR)/man8/
+	sed 's|@BINDIR@|$(BINDIR)|g' supervisor/supervisor.service \
+	    > $(DESTDIR)$(UNITDIR)/supervisor.service
+	chmod 644 $(DESTDIR)$(UNITDIR)/supervisor.service
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/supervisor $(DESTDIR)$(BINDIR)/worker \
+	      $(DESTDIR)$(MANDIR)/man8/supervisor.8 $(DESTDIR)$(MANDIR)/man8/worker.8 \
+	      $(DESTDIR)$(UNITDIR)/supervisor.service
+
+clean:
+	rm -rf $(B) supervisor/supervisor worker/worker tests/unit/*.bin
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

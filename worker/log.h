@@ -1,0 +1,33 @@
+/* log: one line per event on stderr, shared by supervisor and worker.
+ *
+ * When stderr is the journal (JOURNAL_STREAM names its device:inode) a line
+ * is "<N>text", the journal adds name and pid; elsewhere "prog[pid]: text".
+ * A full, closed or broken stderr never blocks or kills the caller: the
+ * line is dropped. */
+#ifndef LOG_H
+#define LOG_H
+
+#include <stdarg.h>
+
+enum log_level {
+	LOG_LEVEL_ERR = 3,	/* syslog priorities, as sd-daemon(3) uses */
+	LOG_LEVEL_WARN = 4,
+	LOG_LEVEL_NOTICE = 5,
+	LOG_LEVEL_INFO = 6,
+	LOG_LEVEL_DEBUG = 7,
+};
+
+/* Call once, early. verbosity: -1 quiet (warnings and errors), 0 normal,
+ * 1 verbose (debug too). Safe to call again after fork to refresh the pid. */
+void log_init(const char *prog, int verbosity);
+void log_msg(enum log_level level, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+int log_enabled(enum log_level level);
+
+#define log_err(...) log_msg(LOG_LEVEL_ERR, __VA_ARGS__)
+#define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
+#define log_notice(...) log_msg(LOG_LEVEL_NOTICE, __VA_ARGS__)
+#define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
+#define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+
+#endif
