@@ -11,7 +11,7 @@ struct listen_addr {
 	struct sockaddr_storage ss;
 	socklen_t len;
 	unsigned port;
-	char text[64];		/* as given back to the user: "[::1]:8888" */
+	char text[80];		/* as given back to the user: "[::1]:8888" */
 };
 
 /* "8888", "127.0.0.1:8888", "[::1]:8888".  No ADDR means every address

@@ -1,0 +1,155 @@
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../worker/opt.h"
+
+static const char usage_text[] =
+"usage: supervisor [-p [ADDR:]PORT]... [-w N] [-f SECONDS] [-d SECONDS]\n"
+"                  [-k SECONDS] [-W PATH] [-u NAME] [-q | -v] [-h] [-V]\n";
+
+static const char help_text[] =
+"Run HTTP worker processes as one group: when one exits, all stop.\n"
+"\n"
+"  -p, --port [ADDR:]PORT     serve HTTP on PORT (repeatable; ADDR is IPv4 or\n"
+"                             [IPv6], all addresses when omitted)\n"
+"                             default: 8888 and 8889\n"
+"  -w, --workers N            worker processes per port (default 1)\n"
+"  -f, --fail-after SECONDS   also run a child that exits 1 after SECONDS\n"
+"  -d, --drain-timeout SECONDS  handed to every worker (default 5)\n"
+"  -k, --kill-timeout SECONDS after SIGTERM, wait this long, then SIGKILL\n"
+"                             (default: drain timeout + 5)\n"
+"  -W, --worker PATH          the worker program (default: worker beside\n"
+"                             this binary, ../worker/worker, then PATH)\n"
+"  -u, --user NAME            run the children as NAME and its groups\n"
+"  -q, --quiet                log warnings and errors only\n"
+"  -v, --verbose              log debugging detail too\n"
+"  -h, --help                 print this help and exit\n"
+"  -V, --version              print the version and exit\n"
+"\n"
+"SECONDS may have decimals (0.5).  See supervisor(8).\n";
+
+static const struct option config_options[] = {
+	{ "port", required_argument, NULL, 'p' },
+	{ "workers", required_argument, NULL, 'w' },
+	{ "fail-after", required_argument, NULL, 'f' },
+	{ "drain-timeout", required_argument, NULL, 'd' },
+	{ "kill-timeout", required_argument, NULL, 'k' },
+	{ "worker", required_argument, NULL, 'W' },
+	{ "user", required_argument, NULL, 'u' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int config_usage_error(const char *fmt, const char *arg)
+{
+	fputs("supervisor: ", stderr);
+	fprintf(stderr, fmt, arg);
+	fputc('\n', stderr);
+	fputs(usage_text, stderr);
+	fputs("Try 'supervisor --help' for more information.\n", stderr);
+	return 2;
+}
+
+static int config_add_port(struct config *c, const char *arg)
+{
+	char err[160];
+
+	if (c->nports == CONFIG_PORTS_MAX)
+		return config_usage_error("too many ports (the limit is 64): %s",
+					  arg);
+	if (listen_parse(arg, &c->ports[c->nports], err, sizeof err) < 0)
+		return config_usage_error("--port: %s", err);
+	c->nports++;
+	return 0;
+}
+
+static int config_option(struct config *c, int opt, const char *arg)
+{
+	switch (opt) {
+	case 'p':
+		return config_add_port(c, arg);
+	case 'w':
+		if (opt_long(arg, 1, CONFIG_WORKERS_MAX, &c->workers) < 0)
+			return config_usage_error("--workers: '%s' is not a "
+						  "number from 1 to 1024", arg);
+		return 0;
+	case 'f':
+		if (opt_seconds(arg, &c->fail_after_ms) < 0)
+			return config_usage_error("--fail-after: '%s' is not "
+						  "a number of seconds", arg);
+		return 0;
+	case 'd':
+		if (opt_seconds(arg, &c->drain_ms) < 0)
+			return config_usage_error("--drain-timeout: '%s' is not "
+						  "a number of seconds", arg);
+		return 0;
+	case 'k':
+		if (opt_seconds(arg, &c->kill_ms) < 0)
+			return config_usage_error("--kill-timeout: '%s' is not "
+						  "a number of seconds", arg);
+		return 0;
+	case 'W':
+		if (arg[0] == '\0')
+			return config_usage_error("--worker: %s", "empty path");
+		c->worker_path = arg;
+		return 0;
+	case 'u':
+		if (arg[0] == '\0')
+			return config_usage_error("--user: %s", "empty name");
+		c->user = arg;
+		return 0;
+	case 'q':
+		c->verbosity = -1;
+		return 0;
+	case 'v':
+		c->verbosity = 1;
+		return 0;
+	}
+	return 2;	/* getopt_long has printed what was wrong */
+}
+
+int config_parse(struct config *c, int argc, char **argv)
+{
+	int opt, rc;
+
+	memset(c, 0, sizeof *c);
+	c->workers = 1;
+	c->fail_after_ms = -1;
+	c->drain_ms = 5000;
+	c->kill_ms = -1;
+	opterr = 0;
+	while ((opt = getopt_long(argc, argv, ":p:w:f:d:k:W:u:qvhV",
+				  config_options, NULL)) != -1) {
+		if (opt == 'h') {
+			fputs(usage_text, stdout);
+			fputs(help_text, stdout);
+			return fflush(stdout) == 0 ? 0 : 1;
+		}
+		if (opt == 'V') {
+			puts("supervisor " VERSION);
+			return fflush(stdout) == 0 ? 0 : 1;
+		}
+		if (opt == '?' || opt == ':')
+			return config_usage_error(opt == '?' ?
+				"unknown option '%s'" :
+				"option '%s' needs a value", argv[optind - 1]);
+		if ((rc = config_option(c, opt, optarg)) != 0)
+			return rc;
+	}
+	if (optind < argc)
+		return config_usage_error("unexpected argument '%s'",
+					  argv[optind]);
+	if (c->nports == 0) {
+		config_add_port(c, "8888");
+		config_add_port(c, "8889");
+	}
+	if (c->kill_ms < 0)
+		c->kill_ms = c->drain_ms + 5000;
+	return CONFIG_GO_ON;
+}

@@ -1,0 +1,408 @@
+#include "group.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/syscall.h>
+#include <sys/timerfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "../worker/log.h"
+#include "notify.h"
+
+#define TAG_SIGNAL UINT64_MAX
+#define TAG_TIMER (UINT64_MAX - 1)
+
+static const int group_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
+
+static const char *sig_name(int sig)
+{
+	const char *n = sigabbrev_np(sig);
+	static char buf[16];
+
+	if (!n) {
+		snprintf(buf, sizeof buf, "%d", sig);
+		return buf;
+	}
+	snprintf(buf, sizeof buf, "SIG%s", n);
+	return buf;
+}
+
+/* A shell starts background jobs with SIGINT ignored, and an ignored
+ * signal is dropped even while blocked, so set every disposition we rely
+ * on before blocking: an ignored SIGCHLD would even reap for us. */
+static int group_take_signals(struct group *g)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct sigaction ign = { .sa_handler = SIG_IGN };
+	sigset_t set;
+
+	sigemptyset(&set);
+	for (size_t i = 0; i < sizeof group_signals / sizeof *group_signals; i++) {
+		if (sigaction(group_signals[i], &dfl, NULL) < 0)
+			return -1;
+		sigaddset(&set, group_signals[i]);
+	}
+	/* A reader of our stderr that goes away must not kill us. */
+	if (sigaction(SIGPIPE, &ign, NULL) < 0)
+		return -1;
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -1;
+	g->sigfd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	return g->sigfd < 0 ? -1 : 0;
+}
+
+static int group_watch(struct group *g, int fd, uint64_t tag)
+{
+	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = tag };
+
+	return epoll_ctl(g->epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+int group_init(struct group *g, const struct config *c)
+{
+	memset(g, 0, sizeof *g);
+	g->epfd = g->sigfd = g->timerfd = -1;
+	g->status = -1;
+	g->kill_ms = c->kill_ms;
+	g->cap = c->nports * (size_t)c->workers + (c->fail_after_ms >= 0);
+	if (!(g->kids = calloc(g->cap, sizeof *g->kids))) {
+		log_err("out of memory");
+		return -1;
+	}
+	if (group_take_signals(g) < 0) {
+		log_err("cannot take signals: %s", strerror(errno));
+		return -1;
+	}
+	/* Orphans of our children are re-parented to us, not to init, so
+	 * that we can reap them and kill them at the end. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1) < 0)
+		log_warn("cannot become a child subreaper: %s", strerror(errno));
+	g->epfd = epoll_create1(EPOLL_CLOEXEC);
+	g->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (g->epfd < 0 || g->timerfd < 0 ||
+	    group_watch(g, g->sigfd, TAG_SIGNAL) < 0 ||
+	    group_watch(g, g->timerfd, TAG_TIMER) < 0) {
+		log_err("cannot set up the event loop: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void group_signal_child(struct child *k, int sig)
+{
+	int r;
+
+	/* Through the pidfd the signal cannot reach a recycled pid.  Without
+	 * one, kill(2) is still safe: a child we have not reaped keeps its
+	 * pid, and k->alive is cleared when we reap it. */
+	if (k->pidfd >= 0)
+		r = (int)syscall(SYS_pidfd_send_signal, k->pidfd, sig, NULL, 0);
+	else
+		r = kill(k->pid, sig);
+	if (r < 0 && errno != ESRCH)
+		log_warn("%s pid=%d: cannot send %s: %s", k->name, (int)k->pid,
+			 sig_name(sig), strerror(errno));
+	else
+		log_info("sent %s to %s pid=%d", sig_name(sig), k->name,
+			 (int)k->pid);
+}
+
+static struct child *group_find(struct group *g, pid_t pid)
+{
+	for (size_t i = 0; i < g->nkids; i++)
+		if (g->kids[i].alive && g->kids[i].pid == pid)
+			return &g->kids[i];
+	return NULL;
+}
+
+/* Signal every adopted orphan: the processes that are our children but
+ * none of the group's.  Unreaped, they keep their pids, so kill(2) is safe. */
+static void group_signal_orphans(struct group *g, int sig)
+{
+	char path[64], buf[4096];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return;
+	while ((n = read(fd, buf, sizeof buf - 1)) < 0 && errno == EINTR)
+		;
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	for (char *p = buf, *end; *p; p = end) {
+		long pid = strtol(p, &end, 10);
+		if (end == p)
+			break;
+		if (pid > 0 && !group_find(g, (pid_t)pid) && kill((pid_t)pid, sig) == 0)
+			log_info("sent %s to orphan pid=%ld", sig_name(sig), pid);
+	}
+}
+
+static void group_arm_kill_timer(struct group *g)
+{
+	struct itimerspec its = {
+		.it_value.tv_sec = g->kill_ms / 1000,
+		.it_value.tv_nsec = (g->kill_ms % 1000) * 1000000L,
+	};
+
+	if (timerfd_settime(g->timerfd, 0, &its, NULL) < 0)
+		log_err("cannot arm the kill timer: %s", strerror(errno));
+}
+
+static void group_kill(struct group *g)
+{
+	g->state = GROUP_KILLING;
+	for (size_t i = 0; i < g->nkids; i++) {
+		struct child *k = &g->kids[i];
+		if (!k->alive)
+			continue;
+		/* The whole process group: what a worker started dies too.
+		 * Its leader is unreaped, so the group id is still ours. */
+		if (killpg(k->pid, SIGKILL) < 0 && errno != ESRCH)
+			group_signal_child(k, SIGKILL);
+		else
+			log_info("sent SIGKILL to %s pid=%d and its process group",
+				 k->name, (int)k->pid);
+	}
+	group_signal_orphans(g, SIGKILL);
+}
+
+static void group_stop(struct group *g)
+{
+	g->state = GROUP_STOPPING;
+	notify_send("STOPPING=1");
+	for (size_t i = 0; i < g->nkids; i++)
+		if (g->kids[i].alive)
+			group_signal_child(&g->kids[i], SIGTERM);
+	group_signal_orphans(g, SIGTERM);
+	if (g->kill_ms == 0)
+		group_kill(g);
+	else
+		group_arm_kill_timer(g);
+}
+
+/* 128 + signal for a death by signal, as shells report it. */
+static int group_status_code(int ws)
+{
+	return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+}
+
+static void group_child_ended(struct group *g, struct child *k, int ws)
+{
+	k->alive = 0;
+	g->alive--;
+	if (k->pidfd >= 0)
+		close(k->pidfd);	/* also leaves the epoll set */
+	k->pidfd = -1;
+	if (WIFEXITED(ws))
+		log_info("%s pid=%d exited with status %d", k->name,
+			 (int)k->pid, WEXITSTATUS(ws));
+	else
+		log_info("%s pid=%d killed by %s", k->name, (int)k->pid,
+			 sig_name(WTERMSIG(ws)));
+	if (g->state == GROUP_RUNNING) {
+		/* A server that stops serving unasked has failed, even with
+		 * status 0. */
+		int code = group_status_code(ws);
+		g->status = code ? code : 1;
+		log_notice("stopping: %s pid=%d ended while the group was "
+			   "running", k->name, (int)k->pid);
+		group_stop(g);
+		return;
+	}
+	/* Stopping: exit 0 and death by our SIGTERM are clean. */
+	int clean = WIFEXITED(ws) ? WEXITSTATUS(ws) == 0
+				  : WTERMSIG(ws) == SIGTERM;
+	if (!clean && g->status < 0)
+		g->status = group_status_code(ws);
+	if (g->alive == 0 && g->state == GROUP_STOPPING)
+		group_signal_orphans(g, SIGTERM);
+}
+
+/* SIGCHLDs coalesce, and one pidfd wake-up may stand for several exits:
+ * reap until nothing is left to reap. */
+static void group_reap(struct group *g)
+{
+	int ws;
+	pid_t pid;
+
+	for (;;) {
+		pid = waitpid(-1, &ws, WNOHANG);
+		if (pid == 0)
+			return;
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == ECHILD)
+				g->childless = 1;
+			else
+				log_err("waitpid: %s", strerror(errno));
+			return;
+		}
+		struct child *k = group_find(g, pid);
+		if (k)
+			group_child_ended(g, k, ws);
+		else
+			log_info("reaped orphan pid=%d (status %d)", (int)pid,
+				 group_status_code(ws));
+		if (g->state == GROUP_KILLING)
+			group_signal_orphans(g, SIGKILL); /* newly adopted */
+	}
+}
+
+static void group_on_signal(struct group *g, int sig, pid_t from)
+{
+	if (sig == SIGCHLD) {
+		group_reap(g);
+		return;
+	}
+	log_info("received %s from pid %d", sig_name(sig), (int)from);
+	if (sig == SIGHUP) {
+		log_notice("SIGHUP ignored: rolling restart is not implemented");
+	} else if (g->state == GROUP_RUNNING) {
+		log_notice("stopping: %s", sig_name(sig));
+		group_stop(g);
+	} else if (sig == SIGINT && g->state == GROUP_STOPPING) {
+		log_notice("second SIGINT: killing every child now");
+		group_kill(g);
+	} else {
+		log_info("%s ignored: already stopping", sig_name(sig));
+	}
+}
+
+static void group_read_signals(struct group *g)
+{
+	struct signalfd_siginfo si;
+	ssize_t r;
+
+	for (;;) {
+		r = read(g->sigfd, &si, sizeof si);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r != (ssize_t)sizeof si) {
+			if (r < 0 && errno != EAGAIN)
+				log_err("signalfd: %s", strerror(errno));
+			return;
+		}
+		group_on_signal(g, (int)si.ssi_signo, (pid_t)si.ssi_pid);
+	}
+}
+
+static void group_on_timer(struct group *g)
+{
+	uint64_t ticks;
+
+	if (read(g->timerfd, &ticks, sizeof ticks) < 0)
+		return;		/* EAGAIN: disarmed meanwhile */
+	if (g->state != GROUP_STOPPING)
+		return;
+	log_notice("kill timeout of %ld.%03lds ran out", g->kill_ms / 1000,
+		   g->kill_ms % 1000);
+	group_kill(g);
+}
+
+static int group_add(struct group *g, const char *name, pid_t pid, int pidfd)
+{
+	struct child *k = &g->kids[g->nkids++];
+
+	snprintf(k->name, sizeof k->name, "%s", name);
+	k->pid = pid;
+	k->pidfd = pidfd;
+	k->alive = 1;
+	g->alive++;
+	if (pidfd >= 0 && group_watch(g, pidfd, (uint64_t)(k - g->kids)) < 0) {
+		log_err("epoll_ctl: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int group_start(struct group *g, const struct config *c,
+		struct spawn_plan *plan, int *fds)
+{
+	char name[32], err[256];
+	int pidfd, rc = 0;
+	pid_t pid;
+
+	for (size_t i = 0; i < c->nports && rc == 0; i++) {
+		for (long w = 1; w <= c->workers && rc == 0; w++) {
+			snprintf(name, sizeof name, "worker:%u#%ld",
+				 c->ports[i].port, w);
+			pid = spawn_worker(plan, fds[i], &pidfd, err, sizeof err);
+			if (pid < 0 || group_add(g, name, pid, pidfd) < 0) {
+				log_err("%s: %s", name, err);
+				rc = -1;
+				break;
+			}
+			log_info("%s pid=%d started on %s", name, (int)pid,
+				 c->ports[i].text);
+		}
+	}
+	for (size_t i = 0; i < c->nports; i++)
+		close(fds[i]);	/* the workers hold them now */
+	if (rc == 0 && c->fail_after_ms >= 0) {
+		pid = spawn_failer(plan, c->fail_after_ms, &pidfd, err, sizeof err);
+		if (pid < 0 || group_add(g, "fail", pid, pidfd) < 0) {
+			log_err("fail: %s", err);
+			rc = -1;
+		} else {
+			log_info("fail pid=%d started, exits 1 in %ld.%03lds",
+				 (int)pid, c->fail_after_ms / 1000,
+				 c->fail_after_ms % 1000);
+		}
+	}
+	if (!plan->use_pidfd)
+		log_info("no pidfds: watching children with SIGCHLD and kill(2)");
+	if (rc == 0) {
+		notify_send("READY=1");
+		return 0;
+	}
+	g->status = 1;	/* start-up failure, whatever the others do */
+	group_stop(g);
+	return -1;
+}
+
+int group_run(struct group *g)
+{
+	struct epoll_event ev[16];
+	int n;
+
+	group_reap(g);	/* a failed start may have left nothing to wait for */
+	while (!(g->state != GROUP_RUNNING && g->childless)) {
+		n = epoll_wait(g->epfd, ev, 16, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			log_err("epoll_wait: %s", strerror(errno));
+			group_kill(g);
+			sleep(1);	/* do not spin; SIGKILLed children go */
+			group_reap(g);
+			continue;
+		}
+		/* Signals first: a SIGTERM that is pending while a child's
+		 * exit shows up in the same wake-up is the cause, not the
+		 * exit (systemd signals the main process first). */
+		group_read_signals(g);
+		int timer = 0;
+		for (int i = 0; i < n; i++)
+			timer |= ev[i].data.u64 == TAG_TIMER;
+		group_reap(g);
+		if (timer)
+			group_on_timer(g);
+	}
+	int status = g->status < 0 ? 0 : g->status;
+	log_notice("exiting with status %d", status);
+	return status;
+}

@@ -1,0 +1,55 @@
+/* group: the errgroup.  The children run until the first of them ends or a
+ * termination signal comes; then every child gets SIGTERM, and SIGKILL at
+ * the kill timeout.  The first failure decides the exit status.
+ *
+ *   state \ event   SIGTERM     SIGINT      child ends     kill timer
+ *   RUNNING         -> STOP     -> STOP     -> STOP (fail)  -
+ *   STOPPING        ignored     -> KILL     note failure   -> KILL
+ *   KILLING         ignored     ignored     note failure   -
+ *
+ * SIGHUP is logged and ignored in every state.  The loop ends once a
+ * stopped group has no child left at all (waitpid says ECHILD), orphans
+ * it adopted as a subreaper included. */
+#ifndef GROUP_H
+#define GROUP_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "config.h"
+#include "spawn.h"
+
+enum group_state { GROUP_RUNNING, GROUP_STOPPING, GROUP_KILLING };
+
+struct child {
+	char name[32];		/* "worker:8888#1", "fail" */
+	pid_t pid;
+	int pidfd;		/* -1 without pidfds or once reaped */
+	int alive;
+};
+
+struct group {
+	enum group_state state;
+	struct child *kids;
+	size_t cap, nkids, alive;	/* kids[cap], nkids started */
+	int epfd, sigfd, timerfd;
+	int status;		/* -1 until a failure decides it */
+	int childless;		/* waitpid said ECHILD */
+	long kill_ms;
+};
+
+/* Signals, subreaper, epoll, signalfd and timerfd.  Run before anything is
+ * bound or forked, so that a SIGTERM during start-up is kept for the loop.
+ * Returns 0, or -1 (logged). */
+int group_init(struct group *g, const struct config *c);
+
+/* Fork every worker and the failing child; the listening sockets in fds
+ * (one per port) are the parent's copies, closed here once handed out.
+ * Returns 0, or -1 (logged) after asking what did start to stop. */
+int group_start(struct group *g, const struct config *c,
+		struct spawn_plan *plan, int *fds);
+
+/* Runs the loop until no child is left; returns the exit status. */
+int group_run(struct group *g);
+
+#endif

@@ -1,0 +1,10 @@
+/* notify: the sd_notify(3) datagram protocol, without libsystemd. */
+#ifndef NOTIFY_H
+#define NOTIFY_H
+
+/* Sends one datagram ("READY=1", "STOPPING=1") to $NOTIFY_SOCKET, a path
+ * or an abstract name written with a leading '@'.  Returns 0, 0 when the
+ * variable is unset, or -1 (logged) when sending failed. */
+int notify_send(const char *state);
+
+#endif

@@ -1,0 +1,419 @@
+#include "spawn.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../worker/log.h"
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+extern char **environ;
+
+/* What a child reports through its close-on-exec pipe when a step before
+ * exec fails; an exec that succeeds closes the pipe with nothing written. */
+struct spawn_failure {
+	int step;
+	int err;
+};
+
+enum spawn_step { STEP_PARENT, STEP_GROUPS, STEP_GID, STEP_UID, STEP_EXEC };
+static const char *const spawn_step_names[] = {
+	"supervisor died", "setgroups", "setgid", "setuid", "exec",
+};
+
+static int spawn_executable(const char *path)
+{
+	return access(path, X_OK) == 0;
+}
+
+/* Where -W is not given: beside our own binary (the installed layout),
+ * then ../worker/worker from there (the build tree), then PATH. */
+static int spawn_find_worker(struct spawn_plan *p, const char *want,
+			     const char *self)
+{
+	char dir[PATH_MAX];
+	const char *path = getenv("PATH");
+	size_t n;
+
+	if (want && strchr(want, '/')) {
+		snprintf(p->worker, sizeof p->worker, "%s", want);
+		return spawn_executable(want) ? 0 : -1;
+	}
+	if (!want) {
+		ssize_t len = readlink("/proc/self/exe", dir, sizeof dir - 1);
+		if (len < 0)	/* no /proc: trust argv[0] */
+			len = (ssize_t)snprintf(dir, sizeof dir, "%s", self);
+		dir[len] = '\0';
+		char *slash = strrchr(dir, '/');
+		if (slash) {
+			*slash = '\0';
+			snprintf(p->worker, sizeof p->worker, "%s/worker", dir);
+			if (spawn_executable(p->worker))
+				return 0;
+			snprintf(p->worker, sizeof p->worker,
+				 "%s/../worker/worker", dir);
+			if (spawn_executable(p->worker))
+				return 0;
+		}
+		want = "worker";
+	}
+	for (path = path ? path : "/usr/local/bin:/usr/bin:/bin"; *path;
+	     path += n + (path[n] == ':')) {
+		n = strcspn(path, ":");
+		snprintf(p->worker, sizeof p->worker, "%.*s/%s", (int)n,
+			 n ? path : ".", want);
+		if (spawn_executable(p->worker))
+			return 0;
+	}
+	snprintf(p->worker, sizeof p->worker, "%s", want);
+	errno = ENOENT;
+	return -1;
+}
+
+static int spawn_find_user(struct spawn_plan *p, const char *name)
+{
+	struct passwd *pw;
+	int n = 32;
+
+	errno = 0;
+	if (!(pw = getpwnam(name))) {
+		if (errno == 0)
+			errno = ENOENT;
+		return -1;
+	}
+	p->uid = pw->pw_uid;
+	p->gid = pw->pw_gid;
+	for (;;) {
+		gid_t *g = realloc(p->groups, (size_t)n * sizeof *g);
+		if (!g)
+			return -1;
+		p->groups = g;
+		int want = n;
+		if (getgrouplist(name, p->gid, g, &want) >= 0) {
+			p->ngroups = want;
+			break;
+		}
+		if (want <= n)
+			return -1;
+		n = want;
+	}
+	p->as_user = 1;
+	return 0;
+}
+
+static int spawn_inherited_var(const char *v)
+{
+	static const char *const drop[] = {
+		"LISTEN_PID=", "LISTEN_FDS=", "LISTEN_FDNAMES=",
+		"LISTEN_PIDFDID=", "NOTIFY_SOCKET=",
+	};
+	for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
+		if (!strncmp(v, drop[i], strlen(drop[i])))
+			return 0;
+	return 1;
+}
+
+static int spawn_build_env(struct spawn_plan *p)
+{
+	size_t n = 0, k = 0;
+
+	while (environ[n])
+		n++;
+	if (!(p->envp = calloc(n + 4, sizeof *p->envp)))
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (spawn_inherited_var(environ[i]))
+			p->envp[k++] = environ[i];
+	strcpy(p->listen_pid, "LISTEN_PID=");
+	p->envp[k++] = p->listen_pid;
+	p->envp[k++] = "LISTEN_FDS=1";
+	p->envp[k++] = "LISTEN_FDNAMES=http";
+	p->envp[k] = NULL;
+	return 0;
+}
+
+int spawn_prepare(struct spawn_plan *p, const struct config *c,
+		  const char *self, char *err, size_t errlen)
+{
+	int k = 0;
+
+	memset(p, 0, sizeof *p);
+	p->use_pidfd = !getenv("SUPERVISOR_NO_PIDFD");
+	if (spawn_find_worker(p, c->worker_path, self) < 0) {
+		snprintf(err, errlen, "cannot execute worker '%s': %s",
+			 p->worker, strerror(errno));
+		return -1;
+	}
+	if (c->user && spawn_find_user(p, c->user) < 0) {
+		snprintf(err, errlen, "--user %s: %s", c->user,
+			 errno == ENOENT ? "no such user" : strerror(errno));
+		return -1;
+	}
+	if (spawn_build_env(p) < 0) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	snprintf(p->drain, sizeof p->drain, "%ld.%03ld", c->drain_ms / 1000,
+		 c->drain_ms % 1000);
+	p->argv[k++] = p->worker;
+	p->argv[k++] = "--drain-timeout";
+	p->argv[k++] = p->drain;
+	if (c->verbosity)
+		p->argv[k++] = c->verbosity < 0 ? "--quiet" : "--verbose";
+	p->argv[k] = NULL;
+	return 0;
+}
+
+void spawn_release(struct spawn_plan *p)
+{
+	free(p->envp);
+	free(p->groups);
+	p->envp = NULL;
+	p->groups = NULL;
+}
+
+/* The child side, between fork and exec: only async-signal-safe calls. */
+
+static _Noreturn void spawn_report(int fd, enum spawn_step step)
+{
+	struct spawn_failure f = { (int)step, errno };
+	ssize_t r;
+
+	if (fd >= 0)
+		do
+			r = write(fd, &f, sizeof f);
+		while (r < 0 && errno == EINTR);
+	_exit(127);
+}
+
+static void spawn_child_setup(const struct spawn_plan *p, pid_t parent,
+			      int report)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	sigset_t none;
+
+	/* Ignored or caught dispositions and blocked signals survive exec:
+	 * undo all of ours (SIGPIPE is ignored, four signals are blocked). */
+	for (int s = 1; s < NSIG; s++)
+		sigaction(s, &dfl, NULL);	/* fails on KILL/STOP: fine */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	/* The parent also calls setpgid on us; whoever runs first wins, so
+	 * killpg from the parent can never miss the group. */
+	setpgid(0, 0);
+	if (p->as_user) {
+		if (setgroups((size_t)p->ngroups, p->groups) < 0)
+			spawn_report(report, STEP_GROUPS);
+		if (setgid(p->gid) < 0)
+			spawn_report(report, STEP_GID);
+		if (setuid(p->uid) < 0)
+			spawn_report(report, STEP_UID);
+		if (p->uid != 0 && setuid(0) == 0) {
+			errno = EPERM;	/* root could be regained: refuse */
+			spawn_report(report, STEP_UID);
+		}
+	}
+	/* After the user change, which clears the parent-death signal.  If
+	 * the supervisor died before prctl, no signal will ever come: the
+	 * re-parented child sees another parent and gives up. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent) {
+		errno = ESRCH;
+		spawn_report(report, STEP_PARENT);
+	}
+}
+
+/* Close-on-exec every descriptor from fd up, whatever we inherited. */
+static void spawn_cloexec_from(int fd)
+{
+	if (syscall(SYS_close_range, (unsigned)fd, ~0U,
+		    CLOSE_RANGE_CLOEXEC) == 0)
+		return;
+	long max = sysconf(_SC_OPEN_MAX);	/* kernel < 5.11 */
+	for (long i = fd; i < (max > 0 && max < 65536 ? max : 65536); i++)
+		fcntl((int)i, F_SETFD, FD_CLOEXEC);
+}
+
+static void spawn_put_pid(char *dst, pid_t pid)
+{
+	char digits[16];
+	int n = 0;
+
+	do
+		digits[n++] = (char)('0' + pid % 10);
+	while ((pid /= 10) > 0);
+	while (n > 0)
+		*dst++ = digits[--n];
+	*dst = '\0';
+}
+
+static _Noreturn void spawn_exec_worker(struct spawn_plan *p, pid_t parent,
+					int listen_fd, int report)
+{
+	spawn_child_setup(p, parent, report);
+	if (report == 3 && (report = fcntl(3, F_DUPFD_CLOEXEC, 4)) < 0)
+		spawn_report(-1, STEP_EXEC);
+	/* dup2 leaves the new fd 3 without close-on-exec; when the socket is
+	 * fd 3 already, dup2 would do nothing, so clear the flag by hand. */
+	if (listen_fd == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(listen_fd, 3) < 0)
+		spawn_report(report, STEP_EXEC);
+	spawn_cloexec_from(4);
+	spawn_put_pid(p->listen_pid + strlen("LISTEN_PID="), getpid());
+	execve(p->worker, p->argv, p->envp);
+	spawn_report(report, STEP_EXEC);
+}
+
+/* The parent side. */
+
+static int spawn_take_pidfd(struct spawn_plan *p, pid_t pid, int *pidfd)
+{
+	*pidfd = -1;
+	if (!p->use_pidfd)
+		return 0;
+	/* Nothing has reaped the child yet (SIGCHLD is blocked and only our
+	 * loop calls waitpid), so this pid cannot have been reused. */
+	*pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (*pidfd >= 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -1;
+	p->use_pidfd = 0;	/* kernel < 5.3: SIGCHLD and kill(2) */
+	return 0;
+}
+
+static void spawn_reap_failed(pid_t pid)
+{
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+pid_t spawn_worker(struct spawn_plan *p, int listen_fd, int *pidfd,
+		   char *err, size_t errlen)
+{
+	struct spawn_failure f;
+	pid_t parent = getpid(), pid;
+	int pipefd[2];
+	ssize_t r;
+
+	*pidfd = -1;
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	if ((pid = fork()) < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(pipefd[0]);
+		close(pipefd[1]);
+		return -1;
+	}
+	if (pid == 0) {
+		close(pipefd[0]);
+		spawn_exec_worker(p, parent, listen_fd, pipefd[1]);
+	}
+	close(pipefd[1]);
+	setpgid(pid, pid);	/* EACCES once it has exec'd: it did it */
+	int pidfd_err = spawn_take_pidfd(p, pid, pidfd) < 0 ? errno : 0;
+	if (pidfd_err)
+		kill(pid, SIGKILL);	/* the read below then sees EOF */
+	do
+		r = read(pipefd[0], &f, sizeof f);
+	while (r < 0 && errno == EINTR);
+	close(pipefd[0]);
+	if (r == 0 && !pidfd_err)
+		return pid;
+	if (pidfd_err)
+		snprintf(err, errlen, "pidfd_open: %s", strerror(pidfd_err));
+	else if (r == (ssize_t)sizeof f && f.step == STEP_EXEC)
+		snprintf(err, errlen, "cannot execute worker '%s': %s",
+			 p->worker, strerror(f.err));
+	else if (r == (ssize_t)sizeof f)
+		snprintf(err, errlen, "child setup failed at %s: %s",
+			 spawn_step_names[f.step], strerror(f.err));
+	else
+		snprintf(err, errlen, "reading the exec status: %s",
+			 r < 0 ? strerror(errno) : "short read");
+	if (*pidfd >= 0)
+		close(*pidfd);
+	*pidfd = -1;
+	kill(pid, SIGKILL);
+	spawn_reap_failed(pid);
+	return -1;
+}
+
+static int spawn_failer_wait(long ms)
+{
+	struct timespec now, end, left;
+	sigset_t term;
+
+	sigemptyset(&term);
+	sigaddset(&term, SIGTERM);
+	sigprocmask(SIG_BLOCK, &term, NULL);
+	clock_gettime(CLOCK_MONOTONIC, &end);
+	end.tv_sec += ms / 1000;
+	end.tv_nsec += (ms % 1000) * 1000000L;
+	if (end.tv_nsec >= 1000000000L) {
+		end.tv_sec++;
+		end.tv_nsec -= 1000000000L;
+	}
+	for (;;) {
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		left.tv_sec = end.tv_sec - now.tv_sec;
+		left.tv_nsec = end.tv_nsec - now.tv_nsec;
+		if (left.tv_nsec < 0) {
+			left.tv_sec--;
+			left.tv_nsec += 1000000000L;
+		}
+		if (left.tv_sec < 0)
+			return 1;
+		if (sigtimedwait(&term, NULL, &left) == SIGTERM)
+			return 0;
+		if (errno == EAGAIN)
+			return 1;
+	}
+}
+
+pid_t spawn_failer(struct spawn_plan *p, long ms, int *pidfd,
+		   char *err, size_t errlen)
+{
+	pid_t parent = getpid(), pid;
+
+	if ((pid = fork()) < 0) {
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -1;
+	}
+	if (pid == 0) {
+		spawn_child_setup(p, parent, -1);
+		/* Keep nothing of the parent's: a listening socket held here
+		 * would queue connections no worker will ever accept. */
+		if (syscall(SYS_close_range, 3U, ~0U, 0) < 0)
+			for (int fd = 3; fd < 1024; fd++)
+				close(fd);
+		int status = spawn_failer_wait(ms);
+		log_init("supervisor", 0);
+		if (status)
+			log_info("fail: fork err (failing on purpose after "
+				 "%ld.%03lds)", ms / 1000, ms % 1000);
+		_exit(status);
+	}
+	setpgid(pid, pid);
+	if (spawn_take_pidfd(p, pid, pidfd) < 0) {
+		snprintf(err, errlen, "pidfd_open: %s", strerror(errno));
+		kill(pid, SIGKILL);
+		spawn_reap_failed(pid);
+		return -1;
+	}
+	return pid;
+}

@@ -1,0 +1,44 @@
+/* spawn: start the group's children.  A child gets nothing of the parent
+ * but its own listening socket (as fd 3, systemd's socket-passing
+ * protocol), default signal handling, a process group of its own, SIGTERM
+ * if the supervisor dies, and optionally another user. */
+#ifndef SPAWN_H
+#define SPAWN_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+struct spawn_plan {
+	char *argv[8];		/* the worker's command line */
+	char **envp;		/* environ without LISTEN_* and NOTIFY_SOCKET */
+	char listen_pid[32];	/* "LISTEN_PID=", the child writes its pid */
+	int use_pidfd;
+	int as_user;		/* 0: keep the supervisor's user */
+	uid_t uid;
+	gid_t gid;
+	gid_t *groups;
+	int ngroups;
+	char worker[4200];	/* resolved path: PATH_MAX and a suffix */
+	char drain[32];
+};
+
+/* Resolves the worker and the user, builds argv and the environment.
+ * Returns 0, or -1 with the reason in err. */
+int spawn_prepare(struct spawn_plan *p, const struct config *c,
+		  const char *self, char *err, size_t errlen);
+void spawn_release(struct spawn_plan *p);
+
+/* Fork and exec a worker on listen_fd.  Returns its pid (and its pidfd in
+ * *pidfd, -1 without pidfds) once the exec has succeeded, or -1 with the
+ * reason in err; a child that failed before exec has been reaped. */
+pid_t spawn_worker(struct spawn_plan *p, int listen_fd, int *pidfd,
+		   char *err, size_t errlen);
+
+/* Fork the failing child: it exits 1 after ms, or 0 when SIGTERM comes
+ * first.  Returns its pid, or -1 with the reason in err. */
+pid_t spawn_failer(struct spawn_plan *p, long ms, int *pidfd,
+		   char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,234 @@
+#!/usr/bin/env bats
+# The supervisor against stub workers: flags, cascades, signals, reaping.
+
+setup() {
+	load supervisor_lib
+	sup_setup
+}
+
+teardown() { sup_teardown; }
+
+@test "--help lists every flag and exits 0; --version too" {
+	run "$SUPERVISOR" --help
+	[ "$status" -eq 0 ]
+	for f in port workers fail-after drain-timeout kill-timeout worker user \
+	         quiet verbose help version; do
+		[[ "$output" == *"--$f"* ]]
+	done
+	run "$SUPERVISOR" -V
+	[ "$status" -eq 0 ]
+	[[ "$output" == "supervisor "[0-9]* ]]
+}
+
+@test "a bad flag or value: one line, the usage hint, exit 2, nothing started" {
+	for args in "--bogus" "-w 0" "-w x" "-f abc" "-d -1" "-k 1s" \
+	            "-p 70000" "-p :80" "-p 1.2.3:80" "-p [::1]" "extra"; do
+		# shellcheck disable=SC2086
+		run "$SUPERVISOR" -W "$STUB" -p "127.0.0.1:$PORT" $args
+		echo "$args -> $status: $output"
+		[ "$status" -eq 2 ]
+		[[ "${lines[0]}" == "supervisor: "* ]]
+		[[ "${lines[1]}" == "usage: supervisor "* ]]
+	done
+	[ "$(stub_count)" -eq 0 ]
+	port_closed "$PORT"
+}
+
+@test "children get LISTEN_FDS, their own pid, fd 3 only, own process group" {
+	start_sup -W "$STUB" -p "127.0.0.1:$PORT" -w 2 -d 2.5
+	wait_until 10 stubs_started 2
+	for p in $(stub_pids); do
+		grep -qx "LISTEN_PID=$p" "$STUB_DIR/env.$p"
+		grep -qx "LISTEN_FDS=1" "$STUB_DIR/env.$p"
+		[ "$(sort -n "$STUB_DIR/fds.$p" | tr '\n' ' ')" = "0 1 2 3 " ]
+		# field 5 of /proc/PID/stat is the process group
+		stat=$(cat "/proc/$p/stat"); stat=${stat##*) }
+		[ "$(echo "$stat" | cut -d' ' -f3)" = "$p" ]
+		[ "$(cat /proc/$p/cmdline | tr '\0' ' ')" = \
+		  "/bin/bash $STUB --drain-timeout 2.500 " ]
+	done
+	stop_sup TERM
+	[ "$status" -eq 0 ]
+}
+
+@test "the socket is bound before any child and the port accepts at once" {
+	STUB_EXEC_SLEEP=1 start_sup -W "$STUB" -p "127.0.0.1:$PORT"
+	wait_until 10 port_open "$PORT"
+	stop_sup TERM
+	[ "$status" -eq 0 ]
+	port_closed "$PORT"
+}
+
+@test "children start with default signal state even when SIGINT was ignored" {
+	# A shell starts background jobs with SIGINT ignored.
+	(trap '' INT; STUB_EXEC_SLEEP=1 exec "$SUPERVISOR" -W "$STUB" \
+		-p "127.0.0.1:$PORT" 2>"$LOG" 3>&-) &
+	SUP=$!
+	wait_until 10 stubs_started 1
+	p=$(stub_pids)
+	wait_until 10 grep -q '^Name:.*sleep' "/proc/$p/status"
+	grep -q '^SigBlk:.0*$' "/proc/$p/status"
+	grep -q '^SigIgn:.0*$' "/proc/$p/status"
+	stop_sup INT
+	cat "$LOG"
+	[ "$status" -eq 0 ]
+	grep -q 'stopping: SIGINT' "$LOG"
+}
+
+@test "cascade: --fail-after stops every worker, exit 1" {
+	check_fail_after_cascade
+}
+
+@test "cascade: a killed worker stops the rest, exit 128+9" {
+	check_killed_worker_cascade
+}
+
+@test "SIGTERM: every child stopped, exit 0" {
+	check_sigterm_stop
+}
+
+@test "a worker that exits 0 on its own is a failure: exit 1" {
+	check_unasked_exit_zero
+}
+
+@test "a worker's own exit status is the supervisor's" {
+	STUB_EXIT=3 STUB_AFTER=1 start_sup -W "$STUB" -p "127.0.0.1:$PORT"
+	wait_exit "$SUP" 30
+	[ "$status" -eq 3 ]
+}
+
+@test "a failure while stopping decides the status" {
+	STUB_ON_TERM=exit4 start_sup -W "$STUB" -p "127.0.0.1:$PORT"
+	wait_until 10 stubs_started 1
+	stop_sup TERM
+	[ "$status" -eq 4 ]
+}
+
+@test "kill timeout: a worker ignoring SIGTERM is SIGKILLed, exit 137" {
+	check_kill_timeout
+}
+
+@test "double SIGINT kills every child at once" {
+	STUB_ON_TERM=ignore start_sup -W "$STUB" -p "127.0.0.1:$PORT" -w 2 -k 60
+	wait_until 10 stubs_started 2
+	kill -INT "$SUP"
+	wait_until 10 grep -q 'sent SIGTERM' "$LOG"
+	kill -INT "$SUP"
+	wait_exit "$SUP" 20	# far below the 60 s kill timeout
+	cat "$LOG"
+	grep -q 'second SIGINT' "$LOG"
+	[ "$status" -eq 137 ]
+	all_stubs_gone
+}
+
+@test "repeated SIGTERM and SIGHUP are logged and ignored" {
+	STUB_ON_TERM=ignore start_sup -W "$STUB" -p "127.0.0.1:$PORT" -k 1
+	wait_until 10 stubs_started 1
+	kill -HUP "$SUP"
+	wait_until 10 grep -q 'SIGHUP ignored' "$LOG"
+	pid_alive "$(stub_pids)"
+	kill -TERM "$SUP"
+	wait_until 10 grep -q 'sent SIGTERM' "$LOG"
+	kill -TERM "$SUP"
+	wait_until 10 grep -q 'SIGTERM ignored: already stopping' "$LOG"
+	wait_exit "$SUP" 20
+	cat "$LOG"
+	[ "$(grep -c 'sent SIGTERM to worker' "$LOG")" -eq 1 ]
+	[ "$status" -eq 137 ]
+}
+
+@test "a grandchild ignoring SIGTERM does not survive" {
+	check_grandchild_killed
+}
+
+@test "an orphan is adopted and reaped: no zombie" {
+	STUB_ORPHAN=1 start_sup -W "$STUB" -p "127.0.0.1:$PORT"
+	wait_until 10 test -s "$STUB_DIR/orphans"
+	orphan=$(cat "$STUB_DIR/orphans")
+	wait_until 10 grep -q "reaped orphan pid=$orphan (status 7)" "$LOG"
+	for c in $(children_of "$SUP"); do
+		[ "$(proc_state "$c")" != Z ]
+	done
+	stop_sup TERM
+	[ "$status" -eq 0 ]
+}
+
+@test "supervisor SIGKILLed: its workers get SIGTERM and go" {
+	start_sup -W "$STUB" -p "127.0.0.1:$PORT" -w 2
+	wait_until 10 stubs_started 2
+	kill -KILL "$SUP"
+	wait_until 10 all_stubs_gone
+}
+
+@test "a port in use: exit 1 naming it, nothing started" {
+	STUB_EXEC_SLEEP=1 start_sup -W "$STUB" -p "127.0.0.1:$PORT"
+	first=$SUP
+	wait_until 10 port_open "$PORT"
+	other=$(free_port)
+	run "$SUPERVISOR" -W "$STUB" -p "127.0.0.1:$other" -p "127.0.0.1:$PORT"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot listen on 127.0.0.1:$PORT: Address already in use"* ]]
+	[ "$(stub_count)" -eq 1 ]
+	port_closed "$other"
+	SUP=$first
+	stop_sup TERM
+}
+
+@test "an unexecutable worker: exit 1 naming it" {
+	run "$SUPERVISOR" -W /nonexistent/worker -p "127.0.0.1:$PORT"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot execute worker '/nonexistent/worker'"* ]]
+	printf 'not a program\n' > "$BATS_TEST_TMPDIR/noexec"
+	run "$SUPERVISOR" -W "$BATS_TEST_TMPDIR/noexec" -p "127.0.0.1:$PORT"
+	[ "$status" -eq 1 ]
+	port_closed "$PORT"
+}
+
+@test "a worker that fails at exec after others started: they are stopped, exit 1" {
+	# Executable but not a valid program: access(2) passes, execve fails.
+	printf '#!/nonexistent/interpreter\n' > "$BATS_TEST_TMPDIR/bad"
+	chmod +x "$BATS_TEST_TMPDIR/bad"
+	run "$SUPERVISOR" -W "$BATS_TEST_TMPDIR/bad" -p "127.0.0.1:$PORT"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot execute worker '$BATS_TEST_TMPDIR/bad'"* ]]
+}
+
+@test "READY=1 then STOPPING=1 on NOTIFY_SOCKET, which children do not see" {
+	command -v socat >/dev/null || skip "socat is not installed"
+	sock="$BATS_TEST_TMPDIR/notify"
+	socat -u "UNIX-RECV:$sock" "OPEN:$BATS_TEST_TMPDIR/got,creat,append" 3>&- &
+	rx=$!
+	wait_until 10 test -S "$sock"
+	NOTIFY_SOCKET=$sock start_sup -W "$STUB" -p "127.0.0.1:$PORT"
+	wait_until 10 grep -q 'READY=1' "$BATS_TEST_TMPDIR/got"
+	wait_until 10 stubs_started 1
+	! grep -q NOTIFY_SOCKET "$STUB_DIR/env.$(stub_pids)"
+	stop_sup TERM
+	wait_until 10 grep -q 'STOPPING=1' "$BATS_TEST_TMPDIR/got"
+	kill "$rx"
+	[ "$status" -eq 0 ]
+}
+
+@test "a closed stderr neither kills nor stalls the supervisor" {
+	"$SUPERVISOR" -W "$STUB" -p "127.0.0.1:$PORT" 2>&- 3>&- &
+	SUP=$!
+	wait_until 10 stubs_started 1
+	stop_sup TERM
+	[ "$status" -eq 0 ]
+}
+
+@test "a stderr pipe nobody reads neither kills nor stalls it" {
+	mkfifo "$BATS_TEST_TMPDIR/fifo"
+	# Hold the pipe open for reading but never read: it fills, then a
+	# plain write would block.  Close the reader to make writes EPIPE.
+	exec 7<>"$BATS_TEST_TMPDIR/fifo"
+	"$SUPERVISOR" -v -W "$STUB" -p "127.0.0.1:$PORT" -w 50 \
+		2>"$BATS_TEST_TMPDIR/fifo" 3>&- &
+	SUP=$!
+	wait_until 20 stubs_started 50
+	stop_sup TERM
+	[ "$status" -eq 0 ]
+	exec 7>&-
+}
