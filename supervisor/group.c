@@ -170,11 +170,11 @@ static void group_kill(struct group *g)
 			continue;
 		/* The whole process group: what a worker started dies too.
 		 * Its leader is unreaped, so the group id is still ours. */
-		if (killpg(k->pid, SIGKILL) < 0 && errno != ESRCH)
-			group_signal_child(k, SIGKILL);
-		else
+		if (killpg(k->pid, SIGKILL) == 0)
 			log_info("sent SIGKILL to %s pid=%d and its process group",
 				 k->name, (int)k->pid);
+		else
+			group_signal_child(k, SIGKILL);
 	}
 	group_signal_orphans(g, SIGKILL);
 }

@@ -232,3 +232,30 @@ teardown() { sup_teardown; }
 	[ "$status" -eq 0 ]
 	exec 7>&-
 }
+
+@test "--user: children run as that user and its groups, ports bound as root" {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	# bats' own temporary directories are private to root.
+	STUB_DIR=$(mktemp -d)
+	chmod 777 "$STUB_DIR"
+	STUB_EXEC_SLEEP=1 start_sup -W "$STUB" -p "127.0.0.1:$PORT" -u nobody -f 60
+	wait_until 10 stubs_started 1
+	p=$(stub_pids)
+	wait_until 10 grep -q '^Name:.*sleep' "/proc/$p/status"
+	uid=$(id -u nobody) gid=$(id -g nobody)
+	grep -qP "^Uid:\t$uid\t$uid\t$uid\t$uid$" "/proc/$p/status"
+	grep -qP "^Gid:\t$gid\t$gid\t$gid\t$gid$" "/proc/$p/status"
+	# the failing child too
+	f=$(grep -o 'fail pid=[0-9]*' "$LOG" | head -1 | cut -d= -f2)
+	grep -qP "^Uid:\t$uid\t" "/proc/$f/status"
+	stop_sup TERM
+	[ "$status" -eq 0 ]
+	rm -rf "$STUB_DIR"
+}
+
+@test "--user with an unknown name: exit 1, nothing started" {
+	run "$SUPERVISOR" -W "$STUB" -p "127.0.0.1:$PORT" -u no-such-user-here
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--user no-such-user-here: no such user"* ]]
+	[ "$(stub_count)" -eq 0 ]
+}
