@@ -1,0 +1,587 @@
+#include "conn.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <unistd.h>
+
+#include "event.h"
+#include "log.h"
+#include "response.h"
+#include "server.h"
+
+#define CONN_BUF_SIZE (HTTP_HEAD_MAX + 512)	/* a whole head fits */
+#define CONN_LINGER_MS 1000
+#define CONN_POOL_KEEP 64	/* free input buffers kept for reuse */
+
+/* One request is parsed at a time, and everything a response needs is
+ * copied out of it before the next parse: one instance serves all. */
+static struct http_request conn_req;
+
+/* Input buffers belong to a connection only while it has unparsed bytes;
+ * a free list makes taking one per request cost no malloc. */
+static char *pool_head;
+static int pool_len;
+
+static char *pool_get(void)
+{
+	char *b = pool_head;
+
+	if (!b)
+		return malloc(CONN_BUF_SIZE);
+	memcpy(&pool_head, b, sizeof pool_head);
+	pool_len--;
+	return b;
+}
+
+static void pool_put(char *b)
+{
+	if (pool_len >= CONN_POOL_KEEP) {
+		free(b);
+		return;
+	}
+	memcpy(b, &pool_head, sizeof pool_head);
+	pool_head = b;
+	pool_len++;
+}
+
+void conn_pool_free(void)
+{
+	while (pool_head) {
+		char *b = pool_head;
+		memcpy(&pool_head, b, sizeof pool_head);
+		free(b);
+	}
+	pool_len = 0;
+}
+
+static struct conn *conn_of_timer(struct timer *t)
+{
+	return (struct conn *)((char *)t - offsetof(struct conn, timer));
+}
+
+static size_t conn_buffered(const struct conn *c)
+{
+	return c->in_end - c->in_start;
+}
+
+static void conn_release_input(struct conn *c)
+{
+	if (c->in && conn_buffered(c) == 0) {
+		pool_put(c->in);
+		c->in = NULL;
+		c->in_start = c->in_end = 0;
+	}
+}
+
+/* Cannot fail: conn_open reserved a heap slot for this timer. */
+static void conn_timer(struct conn *c, long ms)
+{
+	(void)loop_timer_in(&c->srv->loop, &c->timer, (uint64_t)ms);
+}
+
+int conn_busy(const struct conn *c)
+{
+	switch (c->state) {
+	case CONN_READ_HEAD:
+		return conn_buffered(c) > 0;
+	case CONN_READ_BODY:
+	case CONN_IN_FLIGHT:
+	case CONN_WRITE:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+void conn_close(struct conn *c)
+{
+	struct server *s = c->srv;
+
+	if (c->state == CONN_CLOSED)
+		return;
+	loop_timer_stop(&s->loop, &c->timer);
+	/* The socket is ours alone, so close(2) also ends its epoll
+	 * registration.  Linux frees the fd even when close says EINTR. */
+	close(c->w.fd);
+	free(c->out);
+	free(c->body);
+	c->out = c->body = NULL;
+	c->in_start = c->in_end;
+	conn_release_input(c);
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		s->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->next = s->dead;
+	s->dead = c;
+	s->nconns--;
+	c->state = CONN_CLOSED;
+}
+
+void conn_free(struct conn *c)
+{
+	free(c);
+}
+
+/* Half-close, then read and discard until the peer's EOF: a client whose
+ * request crosses our close sees a clean EOF, not a reset (RFC 9112 §9.6). */
+static void conn_linger(struct conn *c)
+{
+	free(c->out);
+	free(c->body);
+	c->out = c->body = NULL;
+	c->in_start = c->in_end;
+	conn_release_input(c);
+	if (shutdown(c->w.fd, SHUT_WR) < 0) {
+		conn_close(c);
+		return;
+	}
+	c->state = CONN_LINGER;
+	c->readable = 1;
+	conn_timer(c, CONN_LINGER_MS);
+}
+
+/* Reads into the input buffer: > 0 bytes, 0 when the socket is empty,
+ * -1 at EOF or on an error (the connection is then done). */
+static ssize_t conn_fill(struct conn *c)
+{
+	ssize_t n;
+	size_t room;
+
+	if (!c->in && !(c->in = pool_get()))
+		return -1;
+	if (c->in_start > 0) {
+		memmove(c->in, c->in + c->in_start, conn_buffered(c));
+		c->in_end -= c->in_start;
+		c->in_start = 0;
+	}
+	room = CONN_BUF_SIZE - c->in_end;
+	if (room == 0)
+		return 0;	/* the parser's limits stop well before */
+	do
+		n = read(c->w.fd, c->in + c->in_end, room);
+	while (n < 0 && errno == EINTR);
+	if (n > 0) {
+		c->in_end += (size_t)n;
+		/* A short read emptied the socket: the next edge says when
+		 * there is more, unless the peer's FIN is pending. */
+		if ((size_t)n < room && !c->eof)
+			c->readable = 0;
+		return n;
+	}
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+		c->readable = 0;
+		return 0;
+	}
+	if (n < 0)
+		log_debug("read: %s", strerror(errno));
+	c->eof = 1;
+	return -1;
+}
+
+static void conn_response_done(struct conn *c)
+{
+	struct server *s = c->srv;
+
+	s->answered++;
+	free(c->body);
+	c->body = NULL;
+	if (c->close_after ||
+	    (s->draining && conn_buffered(c) == 0)) {
+		conn_linger(c);
+	} else if (conn_buffered(c) > 0) {
+		c->state = CONN_READ_HEAD;	/* pipelined: parse it now */
+		conn_timer(c, s->cfg.header_timeout_ms);
+	} else {
+		c->state = CONN_IDLE;
+		conn_release_input(c);
+		conn_timer(c, s->cfg.idle_timeout_ms);
+	}
+}
+
+/* One sendmsg for head and body; what the socket does not take now is
+ * copied aside and sent on EPOLLOUT. */
+static void conn_send(struct conn *c, struct iovec *iov, int iovcnt)
+{
+	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)iovcnt };
+	size_t total = 0, off = 0;
+	ssize_t n;
+
+	for (int i = 0; i < iovcnt; i++)
+		total += iov[i].iov_len;
+	do
+		n = sendmsg(c->w.fd, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+		log_debug("send: %s", strerror(errno));
+		conn_close(c);
+		return;
+	}
+	if (n < 0)
+		n = 0;
+	if ((size_t)n == total) {
+		conn_response_done(c);
+		return;
+	}
+	c->out = malloc(total - (size_t)n);
+	if (!c->out) {
+		conn_close(c);
+		return;
+	}
+	for (int i = 0; i < iovcnt; i++) {
+		size_t len = iov[i].iov_len, skip = 0;
+		if ((size_t)n > 0) {
+			skip = (size_t)n < len ? (size_t)n : len;
+			n -= (ssize_t)skip;
+		}
+		memcpy(c->out + off, (char *)iov[i].iov_base + skip, len - skip);
+		off += len - skip;
+	}
+	c->out_off = 0;
+	c->out_len = off;
+	free(c->body);
+	c->body = NULL;
+	c->state = CONN_WRITE;
+	conn_timer(c, c->srv->cfg.idle_timeout_ms);
+}
+
+/* While draining, a response closes the connection unless another whole
+ * request is already buffered behind it (SPEC drain step 4). */
+static int conn_next_buffered(struct conn *c)
+{
+	size_t scan = 0;
+
+	return conn_buffered(c) > 0 &&
+	       http_parse_request(c->in + c->in_start, conn_buffered(c),
+				  &scan, &conn_req) > 0;
+}
+
+static void conn_respond(struct conn *c)
+{
+	const struct route *rt = &c->route;
+	struct response r = { .status = rt->status, .allow = rt->allow };
+	char head[RESPONSE_HEAD_MAX];
+	struct iovec iov[2];
+
+	iov[1].iov_base = rt->kind == ROUTE_ECHO ? c->body : (char *)rt->text;
+	iov[1].iov_len = rt->kind == ROUTE_ECHO ? c->body_len : rt->text_len;
+	r.content_length = iov[1].iov_len;
+	c->close_after = !c->keep_alive || rt->status >= 400 ||
+			 (c->srv->draining && !conn_next_buffered(c));
+	r.close = c->close_after;
+	r.keep_alive = !r.close && c->http10;
+	iov[0].iov_base = head;
+	iov[0].iov_len = response_head(head, &r);
+	if (c->head_only)
+		iov[1].iov_len = 0;
+	conn_send(c, iov, 2);
+}
+
+static void conn_fail(struct conn *c, int status)
+{
+	router_error(&c->route, status);
+	c->keep_alive = 0;
+	c->head_only = 0;
+	conn_respond(c);
+}
+
+static void conn_dispatch(struct conn *c)
+{
+	switch (c->route.kind) {
+	case ROUTE_SLEEP:
+		c->state = CONN_IN_FLIGHT;
+		conn_timer(c, c->route.arg);
+		return;
+	case ROUTE_EVENT:
+		if (event_start(c->srv, c->route.arg) < 0) {
+			conn_fail(c, 503);
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	conn_respond(c);
+}
+
+/* "100 Continue" goes out alone, before any response is queued, so the
+ * socket buffer is empty and takes all 25 bytes. */
+static void conn_continue(struct conn *c)
+{
+	static const char line[] = "HTTP/1.1 100 Continue\r\n\r\n";
+	ssize_t n;
+
+	do
+		n = send(c->w.fd, line, sizeof line - 1, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n != (ssize_t)sizeof line - 1)
+		conn_close(c);
+}
+
+static void conn_on_head(struct conn *c)
+{
+	const struct http_request *req = &conn_req;
+
+	c->keep_alive = req->keep_alive;
+	c->http10 = req->minor_version == 0;
+	c->head_only = req->method == HTTP_HEAD;
+	router_route(req, c->srv->draining, &c->route);
+	if (req->content_length > HTTP_BODY_MAX) {
+		conn_fail(c, 413);
+		return;
+	}
+	if (c->route.status >= 400) {
+		conn_respond(c);	/* the lingering close eats any body */
+		return;
+	}
+	c->chunked = req->chunked;
+	c->body_len = 0;
+	c->body_need = req->content_length > 0 ? (size_t)req->content_length : 0;
+	if (!c->chunked && c->body_need == 0) {
+		conn_dispatch(c);
+		return;
+	}
+	c->body = malloc(c->chunked ? HTTP_BODY_MAX : c->body_need);
+	if (!c->body) {
+		conn_fail(c, 503);
+		return;
+	}
+	memset(&c->dechunk, 0, sizeof c->dechunk);
+	c->state = CONN_READ_BODY;
+	conn_timer(c, c->srv->cfg.idle_timeout_ms);
+	if (req->expect_continue && conn_buffered(c) == 0)
+		conn_continue(c);
+}
+
+/* CONN_IDLE and CONN_READ_HEAD: 1 when the state moved on. */
+static int conn_step_head(struct conn *c)
+{
+	if (conn_buffered(c) > 0) {
+		if (c->state == CONN_IDLE) {
+			c->state = CONN_READ_HEAD;
+			conn_timer(c, c->srv->cfg.header_timeout_ms);
+		}
+		int r = http_parse_request(c->in + c->in_start,
+					   conn_buffered(c), &c->scan,
+					   &conn_req);
+		if (r > 0) {
+			c->in_start += (size_t)r;
+			c->scan = 0;
+			conn_on_head(c);
+			return 1;
+		}
+		if (r == HTTP_ERROR) {
+			conn_fail(c, conn_req.status);
+			return 1;
+		}
+	}
+	if (!c->readable) {
+		conn_release_input(c);
+		return 0;
+	}
+	ssize_t n = conn_fill(c);
+	if (n > 0)
+		return 1;
+	if (n == 0) {
+		conn_release_input(c);
+		return 0;
+	}
+	conn_close(c);		/* EOF: a partial head is dropped */
+	return 0;
+}
+
+static int conn_step_body(struct conn *c)
+{
+	size_t avail = conn_buffered(c);
+
+	if (avail > 0 && c->chunked) {
+		long used = http_chunked_decode(&c->dechunk, c->in + c->in_start,
+						avail, c->body, HTTP_BODY_MAX);
+		if (used < 0) {
+			conn_fail(c, c->dechunk.status);
+			return 1;
+		}
+		c->in_start += (size_t)used;
+		c->body_len = c->dechunk.body_len;
+		if (c->dechunk.state == CHUNK_DONE) {
+			conn_dispatch(c);
+			return 1;
+		}
+	} else if (avail > 0) {
+		size_t n = c->body_need - c->body_len;
+		if (n > avail)
+			n = avail;
+		memcpy(c->body + c->body_len, c->in + c->in_start, n);
+		c->body_len += n;
+		c->in_start += n;
+	}
+	if (!c->chunked && c->body_len == c->body_need) {
+		conn_dispatch(c);
+		return 1;
+	}
+	if (!c->readable)
+		return 0;
+	ssize_t n = conn_fill(c);
+	if (n > 0) {
+		conn_timer(c, c->srv->cfg.idle_timeout_ms);
+		return 1;
+	}
+	if (n < 0)
+		conn_close(c);	/* EOF inside a body */
+	return 0;
+}
+
+static int conn_step_write(struct conn *c)
+{
+	ssize_t n;
+
+	do
+		n = send(c->w.fd, c->out + c->out_off, c->out_len - c->out_off,
+			 MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		if (errno == EAGAIN || errno == EWOULDBLOCK)
+			return 0;
+		log_debug("send: %s", strerror(errno));
+		conn_close(c);
+		return 0;
+	}
+	c->out_off += (size_t)n;
+	if (c->out_off < c->out_len)
+		return 1;
+	free(c->out);
+	c->out = NULL;
+	conn_response_done(c);
+	return 1;
+}
+
+static int conn_step_linger(struct conn *c)
+{
+	static char sink[4096];
+	ssize_t n;
+
+	do
+		n = read(c->w.fd, sink, sizeof sink);
+	while (n > 0 || (n < 0 && errno == EINTR));
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+		return 0;
+	conn_close(c);		/* EOF, or the peer reset: done either way */
+	return 0;
+}
+
+static void conn_run(struct conn *c)
+{
+	int progress = 1;
+
+	while (progress) {
+		switch (c->state) {
+		case CONN_IDLE:
+		case CONN_READ_HEAD:
+			progress = conn_step_head(c);
+			break;
+		case CONN_READ_BODY:
+			progress = conn_step_body(c);
+			break;
+		case CONN_WRITE:
+			progress = conn_step_write(c);
+			break;
+		case CONN_LINGER:
+			progress = conn_step_linger(c);
+			break;
+		case CONN_IN_FLIGHT:
+		case CONN_CLOSED:
+			return;
+		}
+	}
+}
+
+static void conn_on_event(struct watcher *w, uint32_t events)
+{
+	struct conn *c = (struct conn *)w;
+
+	if (c->state == CONN_CLOSED)
+		return;
+	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->eof = 1;	/* not yet read: keeps conn_fill reading */
+	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		c->readable = 1;
+	conn_run(c);
+}
+
+static void conn_on_timer(struct timer *t)
+{
+	struct conn *c = conn_of_timer(t);
+
+	switch (c->state) {
+	case CONN_READ_HEAD:
+	case CONN_READ_BODY:
+		conn_fail(c, 408);
+		break;
+	case CONN_IN_FLIGHT:
+		conn_respond(c);
+		break;
+	case CONN_IDLE:
+		conn_linger(c);
+		break;
+	case CONN_WRITE:	/* the client stopped reading */
+	case CONN_LINGER:
+		conn_close(c);
+		break;
+	case CONN_CLOSED:
+		break;
+	}
+	conn_run(c);
+}
+
+void conn_drain(struct conn *c)
+{
+	c->readable = 1;	/* a request may sit unread in the socket */
+	conn_run(c);
+	if (c->state == CONN_IDLE ||
+	    (c->state == CONN_READ_HEAD && conn_buffered(c) == 0)) {
+		conn_linger(c);
+		conn_run(c);
+	}
+}
+
+int conn_open(struct server *s, int fd)
+{
+	struct conn *c;
+	int one = 1;
+
+	if (timer_heap_reserve(&s->loop.timers,
+			       (size_t)(s->nconns + s->nevents) + 8) < 0)
+		return -1;
+	c = calloc(1, sizeof *c);
+	if (!c)
+		return -1;
+	c->w.fd = fd;
+	c->w.fn = conn_on_event;
+	c->srv = s;
+	c->timer.fn = conn_on_timer;
+	c->state = CONN_READ_HEAD;
+	c->readable = 1;
+	/* Responses leave in one write: Nagle would only add delay. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+	if (loop_add(&s->loop, &c->w,
+		     EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
+		log_err("epoll_ctl: %s", strerror(errno));
+		free(c);
+		return -1;
+	}
+	c->next = s->conns;
+	if (c->next)
+		c->next->prev = c;
+	s->conns = c;
+	s->nconns++;
+	conn_timer(c, s->cfg.header_timeout_ms);
+	conn_run(c);
+	return 0;
+}

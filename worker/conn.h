@@ -1,0 +1,62 @@
+/* conn: one HTTP connection, one request at a time. */
+#ifndef CONN_H
+#define CONN_H
+
+#include <stddef.h>
+
+#include "http_parse.h"
+#include "loop.h"
+#include "router.h"
+
+enum conn_state {
+	CONN_READ_HEAD,		/* a request has begun, its head is not whole */
+	CONN_READ_BODY,		/* head parsed, body (CL or chunked) arriving */
+	CONN_IN_FLIGHT,		/* /sleep: the response waits on the timer */
+	CONN_WRITE,		/* a response is queued, socket full */
+	CONN_IDLE,		/* keep-alive, nothing buffered */
+	CONN_LINGER,		/* FIN sent; read and discard until EOF */
+	CONN_CLOSED,		/* fd closed; freed after this batch */
+};
+
+struct server;
+
+struct conn {
+	struct watcher w;
+	struct server *srv;
+	struct conn *prev, *next;
+	enum conn_state state;
+	struct timer timer;	/* header, idle, sleep or linger deadline */
+
+	char *in;		/* pooled input buffer, only while needed */
+	size_t in_start, in_end;	/* unparsed bytes: in[in_start..in_end) */
+	size_t scan;		/* http_parse_request's resume point */
+	unsigned readable : 1;	/* no EAGAIN since the last EPOLLIN edge */
+	unsigned eof : 1;
+	unsigned keep_alive : 1;
+	unsigned http10 : 1;
+	unsigned head_only : 1;
+
+	/* The request being handled. */
+	struct route route;
+	int chunked;
+	struct http_chunked dechunk;
+	char *body;
+	size_t body_len, body_need;
+
+	char *out;		/* unsent response bytes, only after a short write */
+	size_t out_off, out_len;
+	int close_after;	/* the queued response closes the connection */
+};
+
+/* Take over an accepted, non-blocking socket.  -1 when out of memory. */
+int conn_open(struct server *s, int fd);
+/* Drain step 2: close at once if idle (lingering close); else the request
+ * in progress is finished and answered with Connection: close. */
+void conn_drain(struct conn *c);
+/* Whether a request has begun on c and is not yet answered. */
+int conn_busy(const struct conn *c);
+void conn_close(struct conn *c);
+void conn_free(struct conn *c);
+void conn_pool_free(void);
+
+#endif

@@ -1,0 +1,17 @@
+/* drain: the graceful stop of SIGTERM and SIGINT (SPEC, worker(8), Drain). */
+#ifndef DRAIN_H
+#define DRAIN_H
+
+#include <stdint.h>
+
+struct server;
+struct watcher;
+
+/* Block SIGTERM and SIGINT and watch them through a signalfd. */
+int drain_watch_signals(struct server *s);
+
+/* Steps 1-2 now; 3-5 follow as connections and events finish; the drain
+ * timeout is step 6. */
+void drain_start(struct server *s);
+
+#endif

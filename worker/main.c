@@ -1,0 +1,224 @@
+/* worker: an HTTP/1.1 server that drains before it exits.  See worker(8). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "drain.h"
+#include "listen.h"
+#include "log.h"
+#include "opt.h"
+#include "server.h"
+
+#define SD_LISTEN_FDS_START 3
+
+struct options {
+	const char *port;
+	int verbosity;
+	struct server_config cfg;
+};
+
+enum { OPT_MAX_CONNECTIONS = 256, OPT_HEADER_TIMEOUT, OPT_IDLE_TIMEOUT };
+
+static const struct option long_options[] = {
+	{ "port", required_argument, NULL, 'p' },
+	{ "drain-timeout", required_argument, NULL, 'd' },
+	{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
+	{ "header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT },
+	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, 'V' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: worker [-p [ADDR:]PORT] [-d SECONDS] "
+		"[--max-connections N]\n"
+		"              [--header-timeout SECONDS] "
+		"[--idle-timeout SECONDS] [-q | -v] [-h] [-V]\n"
+		"  -p, --port [ADDR:]PORT     listen there unless a socket is "
+		"passed (8888)\n"
+		"  -d, --drain-timeout SECS   how long a drain may take (5)\n"
+		"      --max-connections N    refuse clients beyond N (10000)\n"
+		"      --header-timeout SECS  408 without a whole head (10)\n"
+		"      --idle-timeout SECS    close idle keep-alive (60)\n"
+		"  -q, --quiet / -v, --verbose  less / more logging\n"
+		"  -h, --help / -V, --version\n");
+}
+
+static int usage_error(const char *fmt, const char *arg)
+{
+	fprintf(stderr, "worker: ");
+	fprintf(stderr, fmt, arg);
+	fprintf(stderr, "\nTry 'worker --help' for more information.\n");
+	return 2;
+}
+
+static int seconds_flag(const char *name, const char *arg, long *ms)
+{
+	if (opt_seconds(arg, ms) == 0)
+		return 0;
+	fprintf(stderr, "worker: %s: '%s' is not a number of seconds\n",
+		name, arg);
+	return -1;
+}
+
+/* Returns -1 to go on, else the exit status (0 after --help/--version). */
+static int parse_options(int argc, char **argv, struct options *o)
+{
+	int ch;
+	long ms;
+
+	while ((ch = getopt_long(argc, argv, "p:d:qvhV", long_options,
+				 NULL)) != -1) {
+		switch (ch) {
+		case 'p':
+			o->port = optarg;
+			break;
+		case 'd':
+			if (seconds_flag("--drain-timeout", optarg,
+					 &o->cfg.drain_timeout_ms) < 0)
+				goto usage;
+			break;
+		case OPT_HEADER_TIMEOUT:
+		case OPT_IDLE_TIMEOUT:
+			if (seconds_flag(ch == OPT_IDLE_TIMEOUT ?
+					 "--idle-timeout" : "--header-timeout",
+					 optarg, &ms) < 0)
+				goto usage;
+			if (ms == 0)
+				return usage_error("%s: must be above 0",
+						   ch == OPT_IDLE_TIMEOUT ?
+						   "--idle-timeout" :
+						   "--header-timeout");
+			if (ch == OPT_IDLE_TIMEOUT)
+				o->cfg.idle_timeout_ms = ms;
+			else
+				o->cfg.header_timeout_ms = ms;
+			break;
+		case OPT_MAX_CONNECTIONS:
+			if (opt_long(optarg, 1, 10000000,
+				     &o->cfg.max_connections) < 0)
+				return usage_error("--max-connections: '%s' is "
+						   "not a number from 1 to "
+						   "10000000", optarg);
+			break;
+		case 'q':
+			o->verbosity = -1;
+			break;
+		case 'v':
+			o->verbosity = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		case 'V':
+			printf("worker %s\n", VERSION);
+			return 0;
+		default:
+			goto usage;	/* getopt named the problem */
+		}
+	}
+	if (optind < argc)
+		return usage_error("unexpected argument '%s'", argv[optind]);
+	return -1;
+usage:
+	fprintf(stderr, "Try 'worker --help' for more information.\n");
+	return 2;
+}
+
+/* The socket systemd (or the supervisor) passed as fd 3, or -1. */
+static int inherited_socket(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	long p, n;
+	int flags, fd = SD_LISTEN_FDS_START;
+
+	if (!pid || !fds || opt_long(pid, 1, 1L << 30, &p) < 0 ||
+	    opt_long(fds, 0, 1L << 20, &n) < 0 || p != (long)getpid() || n != 1)
+		return -1;
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	flags = fcntl(fd, F_GETFL);
+	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+		log_err("LISTEN_FDS: fd 3: %s", strerror(errno));
+		return -2;
+	}
+	return fd;
+}
+
+static int open_socket(const struct options *o)
+{
+	struct listen_addr a;
+	char err[256];
+	int fd = inherited_socket();
+
+	if (fd >= 0) {
+		log_info("serving on the passed socket (fd 3)");
+		return fd;
+	}
+	if (fd == -2)
+		return -1;
+	if (listen_parse(o->port, &a, err, sizeof err) < 0 ||
+	    (fd = listen_open(&a, err, sizeof err)) < 0) {
+		log_err("%s", err);
+		return -1;
+	}
+	log_info("listening on %s", a.text);
+	return fd;
+}
+
+static void log_summary(const struct server *s)
+{
+	int lost = s->abandoned_requests || s->abandoned_events;
+
+	log_msg(lost ? LOG_LEVEL_WARN : LOG_LEVEL_NOTICE,
+		"stopped: answered=%lu abandoned_requests=%lu "
+		"abandoned_events=%lu", s->answered, s->abandoned_requests,
+		s->abandoned_events);
+}
+
+int main(int argc, char **argv)
+{
+	static struct server srv;
+	struct options o = {
+		.port = "8888",
+		.cfg = { .drain_timeout_ms = 5000, .header_timeout_ms = 10000,
+			 .idle_timeout_ms = 60000, .max_connections = 10000 },
+	};
+	int status, fd;
+
+	status = parse_options(argc, argv, &o);
+	if (status >= 0)
+		return status;
+	log_init(argv[0], o.verbosity);
+	signal(SIGPIPE, SIG_IGN);	/* and MSG_NOSIGNAL on every send */
+	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
+	srv.cfg = o.cfg;
+	srv.signals.fd = -1;
+	srv.reserve_fd = -1;
+	fd = open_socket(&o);
+	if (fd < 0)
+		return 1;
+	if (loop_init(&srv.loop) < 0 || drain_watch_signals(&srv) < 0 ||
+	    server_init(&srv, fd) < 0) {
+		log_err("cannot start: %s", strerror(errno));
+		return 1;
+	}
+	srv.exit_status = loop_run(&srv.loop) < 0 ? 1 : srv.exit_status;
+	log_summary(&srv);
+	server_free(&srv);
+	return srv.exit_status;
+}

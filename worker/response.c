@@ -1,0 +1,94 @@
+#include "response.h"
+
+#include <string.h>
+#include <time.h>
+
+#define DATE_LEN (sizeof "Date: Thu, 01 Jan 1970 00:00:00 GMT\r\n" - 1)
+
+static struct {
+	time_t second;
+	char line[DATE_LEN + 1];
+} date_cache = { (time_t)-1, "" };
+
+/* The Date field is formatted once a second, not per response. */
+static const char *response_date(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (now != date_cache.second && gmtime_r(&now, &tm)) {
+		strftime(date_cache.line, sizeof date_cache.line,
+			 "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+		date_cache.second = now;
+	}
+	return date_cache.line;
+}
+
+const char *response_reason(int status)
+{
+	switch (status) {
+	case 100: return "Continue";
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 408: return "Request Timeout";
+	case 413: return "Content Too Large";
+	case 414: return "URI Too Long";
+	case 417: return "Expectation Failed";
+	case 431: return "Request Header Fields Too Large";
+	case 501: return "Not Implemented";
+	case 503: return "Service Unavailable";
+	case 505: return "HTTP Version Not Supported";
+	default: return "Error";
+	}
+}
+
+static char *put(char *p, const char *s)
+{
+	size_t n = strlen(s);
+
+	memcpy(p, s, n);
+	return p + n;
+}
+
+static char *put_uint(char *p, size_t v)
+{
+	char tmp[24];
+	int n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	while (n)
+		*p++ = tmp[--n];
+	return p;
+}
+
+size_t response_head(char *buf, const struct response *r)
+{
+	char *p = buf;
+
+	p = put(p, "HTTP/1.1 ");
+	p = put_uint(p, (size_t)r->status);
+	*p++ = ' ';
+	p = put(p, response_reason(r->status));
+	p = put(p, "\r\n");
+	p = put(p, response_date());
+	p = put(p, "Content-Type: text/plain; charset=utf-8\r\n"
+		   "Content-Length: ");
+	p = put_uint(p, r->content_length);
+	p = put(p, "\r\n");
+	if (r->allow) {
+		p = put(p, "Allow: ");
+		p = put(p, r->allow);
+		p = put(p, "\r\n");
+	}
+	if (r->close)
+		p = put(p, "Connection: close\r\n");
+	else if (r->keep_alive)
+		p = put(p, "Connection: keep-alive\r\n");
+	p = put(p, "\r\n");
+	return (size_t)(p - buf);
+}

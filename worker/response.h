@@ -1,0 +1,22 @@
+/* response: the status line and headers of a response, built in one
+ * buffer so that head and body leave in one writev. */
+#ifndef RESPONSE_H
+#define RESPONSE_H
+
+#include <stddef.h>
+
+#define RESPONSE_HEAD_MAX 512
+
+struct response {
+	int status;
+	size_t content_length;
+	const char *allow;	/* the Allow field of a 405, or NULL */
+	int close;		/* Connection: close */
+	int keep_alive;		/* Connection: keep-alive (an HTTP/1.0 client) */
+};
+
+/* Writes the head into buf (RESPONSE_HEAD_MAX bytes); returns its length. */
+size_t response_head(char *buf, const struct response *r);
+const char *response_reason(int status);
+
+#endif

@@ -1,0 +1,161 @@
+#include "server.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "conn.h"
+#include "event.h"
+#include "log.h"
+
+#define ACCEPT_BATCH 64		/* then let the connections have a turn */
+#define LISTEN_RETRY_MS 100	/* out of descriptors, no reserve left */
+
+static struct server *server_of(struct watcher *w)
+{
+	return (struct server *)((char *)w - offsetof(struct server, listener));
+}
+
+static void server_on_listener(struct watcher *w, uint32_t events)
+{
+	(void)events;
+	server_accept(server_of(w), 0);
+}
+
+/* EPOLLEXCLUSIVE: of the sibling workers sharing this socket, wake one. */
+static int server_watch_listener(struct server *s)
+{
+	if (loop_add(&s->loop, &s->listener, EPOLLIN | EPOLLEXCLUSIVE) == 0)
+		return 0;
+	return loop_add(&s->loop, &s->listener, EPOLLIN);
+}
+
+static void server_on_listen_retry(struct timer *t)
+{
+	struct server *s = (struct server *)((char *)t -
+					     offsetof(struct server,
+						      listen_retry));
+
+	if (s->listener.fd >= 0 && server_watch_listener(s) < 0)
+		log_err("epoll_ctl(listener): %s", strerror(errno));
+}
+
+int server_init(struct server *s, int listen_fd)
+{
+	s->listener.fd = listen_fd;
+	s->listener.fn = server_on_listener;
+	s->listen_retry.fn = server_on_listen_retry;
+	s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	s->loop.after_batch = server_after_batch;
+	return server_watch_listener(s);
+}
+
+/* Out of descriptors (EMFILE, ENFILE): the pending client would make
+ * level-triggered epoll spin.  Spend the reserve descriptor to accept and
+ * close it; without one, stop watching the listener for a while. */
+static void server_shed(struct server *s, int err)
+{
+	log_warn("accept: %s: refusing a connection", strerror(err));
+	if (s->reserve_fd >= 0) {
+		close(s->reserve_fd);
+		int fd = accept4(s->listener.fd, NULL, NULL, SOCK_CLOEXEC);
+		if (fd >= 0)
+			close(fd);
+		s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (s->reserve_fd >= 0)
+			return;
+	}
+	loop_del(&s->loop, &s->listener);
+	(void)loop_timer_in(&s->loop, &s->listen_retry, LISTEN_RETRY_MS);
+}
+
+void server_accept(struct server *s, int all)
+{
+	for (int i = 0; all || i < ACCEPT_BATCH; i++) {
+		int fd = accept4(s->listener.fd, NULL, NULL,
+				 SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0) {
+			switch (errno) {
+			case EAGAIN:
+#if EWOULDBLOCK != EAGAIN
+			case EWOULDBLOCK:
+#endif
+				return;
+			case EINTR:
+			case ECONNABORTED:	/* accept(2): just try again */
+			case EPROTO:
+			case EPERM:		/* a firewall said no */
+				continue;
+			case EMFILE:
+			case ENFILE:
+			case ENOBUFS:
+			case ENOMEM:
+				server_shed(s, errno);
+				return;
+			default:
+				log_err("accept: %s", strerror(errno));
+				return;
+			}
+		}
+		/* Over the limit: refused at once, not left in the queue. */
+		if (s->nconns >= s->cfg.max_connections) {
+			log_debug("max connections reached: refusing one");
+			close(fd);
+			continue;
+		}
+		if (conn_open(s, fd) < 0)
+			close(fd);
+	}
+}
+
+void server_close_listener(struct server *s)
+{
+	if (s->listener.fd < 0)
+		return;
+	loop_timer_stop(&s->loop, &s->listen_retry);
+	/* Explicitly: a sibling worker holds the same open file description,
+	 * and epoll forgets an fd on close only when no copy is left. */
+	loop_del(&s->loop, &s->listener);
+	close(s->listener.fd);
+	s->listener.fd = -1;
+}
+
+static void server_reap(struct server *s)
+{
+	while (s->dead) {
+		struct conn *c = s->dead;
+		s->dead = c->next;
+		conn_free(c);
+	}
+}
+
+void server_after_batch(struct loop *l)
+{
+	struct server *s = (struct server *)((char *)l -
+					     offsetof(struct server, loop));
+
+	server_reap(s);
+	if (s->draining && s->nconns == 0 && s->nevents == 0) {
+		log_debug("drain complete");
+		s->exit_status = 0;
+		loop_stop(l);
+	}
+}
+
+void server_free(struct server *s)
+{
+	while (s->conns)
+		conn_close(s->conns);
+	server_reap(s);
+	event_free_all(s);
+	server_close_listener(s);
+	if (s->reserve_fd >= 0)
+		close(s->reserve_fd);
+	if (s->signals.fd >= 0)
+		close(s->signals.fd);
+	conn_pool_free();
+	loop_close(&s->loop);
+}

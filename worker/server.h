@@ -1,0 +1,49 @@
+/* server: the worker's state, its listening socket and accept(2). */
+#ifndef SERVER_H
+#define SERVER_H
+
+#include <stdint.h>
+
+#include "loop.h"
+
+struct conn;
+struct event;
+
+struct server_config {
+	long drain_timeout_ms;
+	long header_timeout_ms;
+	long idle_timeout_ms;
+	long max_connections;
+};
+
+struct server {
+	struct loop loop;
+	struct server_config cfg;
+	struct watcher listener;	/* fd -1 once closed */
+	struct watcher signals;		/* signalfd: SIGTERM, SIGINT */
+	struct timer listen_retry;	/* EMFILE without a reserve fd */
+	int reserve_fd;			/* spent to refuse a client at EMFILE */
+	int draining;
+	int exit_status;
+	struct timer drain_timer;
+	struct conn *conns;		/* every open connection */
+	struct conn *dead;		/* closed, freed after the batch */
+	long nconns;
+	struct event *events;		/* background events pending */
+	long nevents;
+	unsigned long answered;
+	unsigned long abandoned_requests;
+	unsigned long abandoned_events;
+};
+
+/* Watch the listening socket fd (non-blocking, close-on-exec). */
+int server_init(struct server *s, int listen_fd);
+/* Accept until EAGAIN (or a batch is done, unless `all`). */
+void server_accept(struct server *s, int all);
+void server_close_listener(struct server *s);
+/* After every batch of events: free closed connections, and end a drain
+ * that has nothing left to wait for. */
+void server_after_batch(struct loop *l);
+void server_free(struct server *s);
+
+#endif
