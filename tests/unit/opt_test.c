@@ -1,0 +1,94 @@
+/* Flag values: seconds, bounded integers, [ADDR:]PORT. */
+#include <arpa/inet.h>
+#include <string.h>
+
+#include "../../worker/listen.h"
+#include "../../worker/opt.h"
+#include "check.h"
+
+static long seconds(const char *s)
+{
+	long ms = -42;
+	return opt_seconds(s, &ms) < 0 ? -1 : ms;
+}
+
+static void test_seconds(void)
+{
+	CHECK(seconds("5") == 5000);
+	CHECK(seconds("0") == 0);
+	CHECK(seconds("0.5") == 500);
+	CHECK(seconds("2.25") == 2250);
+	CHECK(seconds("1.0005") == 1000);	/* below a millisecond: dropped */
+	CHECK(seconds("86400") == 86400000);
+	CHECK(seconds("86401") == -1);
+	CHECK(seconds("99999999999999999999") == -1);
+	CHECK(seconds("") == -1);
+	CHECK(seconds("-1") == -1);
+	CHECK(seconds("+1") == -1);
+	CHECK(seconds("1s") == -1);
+	CHECK(seconds("1.") == -1);
+	CHECK(seconds(".5") == -1);
+	CHECK(seconds("1e3") == -1);
+	CHECK(seconds(" 1") == -1);
+}
+
+static void test_long(void)
+{
+	long v = 0;
+
+	CHECK(opt_long("1", 1, 10, &v) == 0 && v == 1);
+	CHECK(opt_long("10", 1, 10, &v) == 0 && v == 10);
+	CHECK(opt_long("0", 1, 10, &v) == -1);
+	CHECK(opt_long("11", 1, 10, &v) == -1);
+	CHECK(opt_long("1x", 1, 10, &v) == -1);
+	CHECK(opt_long("", 1, 10, &v) == -1);
+	CHECK(opt_long(" 1", 1, 10, &v) == -1);
+	CHECK(opt_long("99999999999999999999999", 1, 10, &v) == -1);
+}
+
+static int parses(const char *spec, const char *text)
+{
+	struct listen_addr a;
+	char err[160];
+
+	if (listen_parse(spec, &a, err, sizeof err) < 0)
+		return text == NULL && strstr(err, spec) != NULL;
+	return text != NULL && strcmp(a.text, text) == 0;
+}
+
+static void test_listen_parse(void)
+{
+	struct listen_addr a;
+	char err[160];
+
+	CHECK(parses("8888", "*:8888"));
+	CHECK(parses("127.0.0.1:80", "127.0.0.1:80"));
+	CHECK(parses("[::1]:8888", "[::1]:8888"));
+	CHECK(parses("[::]:1", "[::]:1"));
+	CHECK(parses("65535", "*:65535"));
+	CHECK(parses("0", NULL));
+	CHECK(parses("65536", NULL));
+	CHECK(parses("080", NULL));
+	CHECK(parses(":80", NULL));
+	CHECK(parses("::1:80", NULL));		/* IPv6 needs brackets */
+	CHECK(parses("[127.0.0.1]:80", NULL));
+	CHECK(parses("[::1]", NULL));
+	CHECK(parses("[::1]80", NULL));
+	CHECK(parses("1.2.3:80", NULL));
+	CHECK(parses("localhost:80", NULL));
+	CHECK(parses("", NULL));
+
+	CHECK(listen_parse("10.1.2.3:443", &a, err, sizeof err) == 0);
+	struct sockaddr_in *s4 = (struct sockaddr_in *)&a.ss;
+	CHECK(s4->sin_family == AF_INET && ntohs(s4->sin_port) == 443);
+	CHECK(s4->sin_addr.s_addr == htonl(0x0a010203));
+	CHECK(a.len == sizeof *s4);
+}
+
+int main(void)
+{
+	test_seconds();
+	test_long();
+	test_listen_parse();
+	return check_done();
+}
