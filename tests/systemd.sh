@@ -1,0 +1,578 @@
+#!/bin/bash
+# make check-systemd: the supervisor under a real systemd.
+#
+# Boots systemd as PID 1 in a systemd-nspawn container on a cached Debian
+# minbase tree, installs the freshly built binaries and unit with
+# `make install DESTDIR=...` (bound read-only onto the container's
+# /usr/local, over a throw-away overlay: the cache stays clean), and checks
+# the scenarios of issue 4:
+#   1. start: both ports answer; stop: Result=success, status 0, quick
+#   2. --fail-after 1: Result=exit-code, status 1, restarted (NRestarts >= 1)
+#   3. KillMode=control-group: stop still succeeds, in-flight /sleep answered
+#   4. Type=notify: active only once the ports answer; STOPPING=1 is seen
+#   5. a worker that ignores SIGTERM dies at the supervisor's kill timeout,
+#      before systemd's TimeoutStopSec
+# plus `systemd-analyze verify` of the installed unit (any output fails).
+#
+# Needs root, systemd-container (systemd-nspawn), util-linux (nsenter) and,
+# the first time, debootstrap and Debian's archive. Without them, or when
+# the container cannot boot, it prints "SKIP: reason" and exits 0.
+#
+# Environment:
+#   SUPTEST_ROOTFS   cached root tree (default /var/cache/supervisor-systemd-test/bookworm)
+#   SUPTEST_MIRROR   Debian mirror for debootstrap (default: apt's own)
+#   SUPTEST_TIMEOUT  limit for the whole run, seconds (default 600)
+#   SUPTEST_STRICT=1 a skip is a failure (exit 77), for CI that must run it
+#   SUPTEST_KEEP=1   keep the work directory (logs, install tree)
+
+set -u -o pipefail
+
+LIMIT=${SUPTEST_TIMEOUT:-600}
+if [ -z "${SUPTEST_TIMED:-}" ]; then
+	# The whole run is bounded; the EXIT trap still halts the container
+	# because every step below is bounded too and the TERM is acted on
+	# between steps.
+	SUPTEST_TIMED=1 exec timeout --foreground -k 60 "$LIMIT" "$0" "$@"
+fi
+
+TOP=$(cd "$(dirname "$0")/.." && pwd)
+SUITE=bookworm
+ROOTFS=${SUPTEST_ROOTFS:-/var/cache/supervisor-systemd-test/$SUITE}
+INCLUDE=systemd,systemd-sysv,dbus,procps
+STAMP="debootstrap --variant=minbase --include=$INCLUDE $SUITE"
+BIN=/usr/local/bin
+
+WORK=
+NSPAWN=
+CPID=
+CGROUPS=()
+PASSED=0
+FAILED=0
+
+skip() {
+	echo "SKIP: $*"
+	if [ "${SUPTEST_STRICT:-}" = 1 ]; then
+		exit 77
+	fi
+	exit 0
+}
+
+die() {
+	echo "systemd.sh: $*" >&2
+	exit 1
+}
+
+now_ms() {
+	local t=${EPOCHREALTIME//[!0-9]/}
+	echo $((t / 1000))
+}
+
+secs() { printf '%d.%02d' $(($1 / 1000)) $(($1 % 1000 / 10)); }
+
+cleanup() {
+	local rc=$? i d
+	trap - EXIT INT TERM
+	if [ -n "$NSPAWN" ] && kill -0 "$NSPAWN" 2>/dev/null; then
+		# SIGRTMIN+4 asks systemd for a clean poweroff.
+		[ -n "$CPID" ] && kill -s SIGRTMIN+4 "$CPID" 2>/dev/null
+		for ((i = 0; i < 100; i++)); do
+			kill -0 "$NSPAWN" 2>/dev/null || break
+			sleep 0.1
+		done
+		if kill -0 "$NSPAWN" 2>/dev/null; then
+			echo "container did not halt in 10 s: SIGKILL" >&2
+			[ -n "$CPID" ] && kill -KILL "$CPID" 2>/dev/null
+			sleep 1
+			kill -KILL "$NSPAWN" 2>/dev/null
+		fi
+		wait "$NSPAWN" 2>/dev/null
+	fi
+	for d in "${CGROUPS[@]}"; do
+		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+	done
+	if [ -n "$WORK" ]; then
+		if [ "${SUPTEST_KEEP:-}" = 1 ]; then
+			echo "work directory kept: $WORK"
+		else
+			rm -rf --one-file-system "$WORK"
+		fi
+	fi
+	exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'echo "systemd.sh: interrupted (time limit ${LIMIT}s?)" >&2; exit 143' TERM
+
+# --- preconditions ---------------------------------------------------------
+
+[ "$(id -u)" = 0 ] || skip "not root (systemd-nspawn needs root)"
+for c in systemd-nspawn nsenter timeout; do
+	command -v "$c" >/dev/null ||
+		skip "$c not found (apt-get install systemd-container util-linux coreutils)"
+done
+for f in supervisor/supervisor worker/worker supervisor/supervisor.service; do
+	[ -e "$TOP/$f" ] || die "$f missing: run make first"
+done
+
+WORK=$(mktemp -d /tmp/suptest.XXXXXX) || die "mktemp failed"
+
+# --- the cached root file system -------------------------------------------
+
+apt_mirror() {
+	local m=
+	if [ -n "${SUPTEST_MIRROR:-}" ]; then
+		echo "$SUPTEST_MIRROR"
+		return
+	fi
+	if [ -r /etc/apt/sources.list.d/debian.sources ]; then
+		m=$(awk '$1 == "URIs:" && $2 !~ /security/ { print $2; exit }' \
+			/etc/apt/sources.list.d/debian.sources)
+	fi
+	if [ -z "$m" ] && [ -r /etc/apt/sources.list ]; then
+		m=$(awk '$1 == "deb" && !/security/ {
+			for (i = 2; i <= NF; i++) if ($i ~ /^[a-z]+:\/\//) { print $i; exit } }' \
+			/etc/apt/sources.list)
+	fi
+	echo "${m:-http://deb.debian.org/debian}"
+}
+
+rootfs_ok() { [ "$(cat "$ROOTFS/.suptest-stamp" 2>/dev/null)" = "$STAMP" ]; }
+
+ensure_rootfs() {
+	local mirror tmp t0
+	rootfs_ok && return 0
+	command -v debootstrap >/dev/null ||
+		skip "no cached root file system at $ROOTFS and debootstrap not found (apt-get install debootstrap)"
+	mkdir -p "$(dirname "$ROOTFS")" || skip "cannot create $(dirname "$ROOTFS")"
+	# One builder at a time; the others wait and use its result.
+	exec 8>"$ROOTFS.lock"
+	flock -w 400 8 || skip "timed out waiting for $ROOTFS.lock"
+	if ! rootfs_ok; then
+		mirror=$(apt_mirror)
+		tmp="$ROOTFS.tmp.$$"
+		echo "building $ROOTFS: $STAMP from $mirror (once; about a minute)"
+		t0=$(now_ms)
+		if ! timeout 400 debootstrap --variant=minbase --include="$INCLUDE" \
+			"$SUITE" "$tmp" "$mirror" >"$WORK/debootstrap.log" 2>&1; then
+			tail -n 5 "$WORK/debootstrap.log"
+			rm -rf --one-file-system "$tmp"
+			skip "debootstrap of $SUITE from $mirror failed (log above)"
+		fi
+		echo "$STAMP" >"$tmp/.suptest-stamp"
+		rm -rf --one-file-system "$ROOTFS"
+		mv "$tmp" "$ROOTFS" || die "cannot move $tmp to $ROOTFS"
+		echo "root file system built in $(secs $(($(now_ms) - t0))) s"
+	fi
+	exec 8>&-
+}
+
+# --- install and lint --------------------------------------------------------
+
+install_tree() {
+	make -C "$TOP" --no-print-directory install PREFIX=/usr/local \
+		DESTDIR="$WORK/dest" >"$WORK/install.log" 2>&1 ||
+		{ cat "$WORK/install.log"; die "make install DESTDIR=$WORK/dest failed"; }
+	[ -x "$WORK/dest$BIN/supervisor" ] && [ -x "$WORK/dest$BIN/worker" ] ||
+		die "make install did not install both binaries in $BIN"
+
+	# Stubs for scenario 5, bound read-only on /opt/suptest.
+	mkdir -p "$WORK/opt"
+	cat >"$WORK/opt/stubborn-worker" <<-'EOF'
+		#!/bin/bash
+		# A worker that ignores SIGTERM, never serves, and leaves a child
+		# behind: only the supervisor's SIGKILL to its process group ends it.
+		trap '' TERM INT
+		sleep 1000 &
+		while :; do sleep 1; done
+	EOF
+	chmod 755 "$WORK/opt/stubborn-worker"
+}
+
+# The unit as installed with real paths (PREFIX in the work directory, no
+# DESTDIR), so that verify checks ExecStart and the man pages too.
+lint_unit() {
+	local out unit="$WORK/lint/lib/systemd/system/supervisor.service"
+	if ! command -v systemd-analyze >/dev/null; then
+		echo "SKIP lint: systemd-analyze not found"
+		return
+	fi
+	if ! make -C "$TOP" --no-print-directory install PREFIX="$WORK/lint" \
+		>"$WORK/lint.log" 2>&1; then
+		fail_line 0 "lint" "make install PREFIX=$WORK/lint failed: $(tail -n 3 "$WORK/lint.log")"
+		return
+	fi
+	out=$(MANPATH="$WORK/lint/share/man" systemd-analyze verify "$unit" 2>&1)
+	if [ $? -ne 0 ] || [ -n "$out" ] || grep -q '@[A-Z]*@' "$unit"; then
+		fail_line 0 "lint" "systemd-analyze verify supervisor.service:" "$out"
+	else
+		pass_line 0 "lint" "systemd-analyze verify supervisor.service: no output"
+	fi
+}
+
+# --- the container -------------------------------------------------------------
+
+# Each run in a cgroup of its own, so that parallel runs (and the host's
+# other processes) do not share one with systemd-nspawn.
+make_cgroups() {
+	local name="suptest-$$" h
+	if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
+		set -- /sys/fs/cgroup
+	else
+		set -- /sys/fs/cgroup/unified /sys/fs/cgroup/systemd
+	fi
+	for h; do
+		[ -w "$h/cgroup.procs" ] || continue
+		if mkdir "$h/$name" 2>/dev/null; then
+			CGROUPS+=("$h/$name")
+		else
+			echo "note: cannot create cgroup $h/$name; using the current one" >&2
+		fi
+	done
+}
+
+boot() {
+	local i c t0 state
+	make_cgroups
+	t0=$(now_ms)
+	(
+		for c in "${CGROUPS[@]}"; do
+			echo "$BASHPID" >"$c/cgroup.procs"
+		done
+		exec systemd-nspawn --quiet --boot -D "$ROOTFS" -M "suptest-$$" \
+			--register=no --keep-unit --volatile=overlay --private-network \
+			--console=pipe \
+			--bind-ro="$WORK/dest/usr/local:/usr/local" \
+			--bind-ro="$WORK/opt:/opt/suptest" \
+			</dev/null >"$WORK/nspawn.log" 2>&1
+	) &
+	NSPAWN=$!
+
+	# The container's PID 1 is nspawn's child named systemd.
+	for ((i = 0; i < 300; i++)); do
+		[ -z "$CPID" ] && kill -0 "$NSPAWN" 2>/dev/null || break
+		for c in $(cat /proc/"$NSPAWN"/task/*/children 2>/dev/null); do
+			[ "$(cat "/proc/$c/comm" 2>/dev/null)" = systemd ] && CPID=$c
+		done
+		[ -n "$CPID" ] || sleep 0.1
+	done
+	if [ -z "$CPID" ]; then
+		tail -n 20 "$WORK/nspawn.log"
+		skip "the container did not start (systemd-nspawn output above)"
+	fi
+	# Nothing may be sent before boot is over: a halt sent earlier is lost.
+	# systemctl needs PID 1's private socket first.
+	for ((i = 0; i < 600; i++)); do
+		[ -S "/proc/$CPID/root/run/systemd/private" ] && break
+		kill -0 "$CPID" 2>/dev/null || break
+		sleep 0.1
+	done
+	state=$(T=100 in_ct systemctl is-system-running --wait 2>&1)
+	case $state in
+	running | degraded) ;;
+	*)
+		tail -n 20 "$WORK/nspawn.log"
+		in_ct systemctl --failed --no-pager 2>&1 | head -n 20
+		skip "the container did not boot (is-system-running: ${state:-no answer})"
+		;;
+	esac
+	echo "container booted in $(secs $(($(now_ms) - t0))) s ($state)"
+}
+
+# in_ct CMD...: run CMD inside the container, bounded by T seconds (30).
+in_ct() { timeout -k 5 "${T:-30}" nsenter -t "$CPID" -a -r -w "$@"; }
+
+# ct_write PATH < CONTENT: write a file inside the container.
+ct_write() { in_ct sh -c 'mkdir -p "${1%/*}" && cat >"$1"' ct_write "$1"; }
+
+# http PORT PATH [SECONDS]: a GET over bash's /dev/tcp inside the container
+# (the minbase tree has no curl); prints the whole response.
+http() {
+	T=$((${3:-10} + 5)) in_ct bash -c '
+		exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+		printf "GET %s HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n" "$2" >&3
+		timeout "$3" cat <&3' http "$1" "$2" "${3:-10}" 2>/dev/null
+}
+
+is_200() { [[ $1 == HTTP/1.?" 200"* ]]; }
+
+# wait_http PORT: until GET /healthz answers 200 (20 s at most).
+wait_http() {
+	local i
+	for ((i = 0; i < 100; i++)); do
+		is_200 "$(http "$1" /healthz 2)" && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
+# sleep_request PORT MS FILE: GET /sleep?ms=MS in the background, the
+# response in FILE and how long it took in FILE.ms; returns once the
+# request is in flight (sent 0.5 s ago).
+CLIENT=
+sleep_request() {
+	(
+		t=$(now_ms)
+		http "$1" "/sleep?ms=$2" $(($2 / 1000 + 15)) >"$3"
+		echo $(($(now_ms) - t)) >"$3.ms"
+	) &
+	CLIENT=$!
+	sleep 0.5
+}
+
+# sleep_answered FILE MS: the in-flight request got its whole answer, and
+# only after the time it asked for (a drain must not cut it short).
+sleep_answered() {
+	local r ms
+	wait "$CLIENT"
+	r=$(cat "$1")
+	ms=$(cat "$1.ms" 2>/dev/null)
+	is_200 "$r" && [[ $r == *"slept $2 ms"* ]] ||
+		bad "in-flight GET /sleep?ms=$2 answered: '${r:0:120}'"
+	[ "${ms:-0}" -ge $(($2 - 100)) ] ||
+		bad "in-flight GET /sleep?ms=$2 answered after ${ms:-?} ms"
+}
+
+# Unit properties, read with one `systemctl show` into P[...].
+declare -A P
+PROPS=(Result ExecMainStatus ExecMainCode NRestarts ActiveState SubState)
+show() {
+	local line
+	P=()
+	while IFS= read -r line; do
+		P[${line%%=*}]=${line#*=}
+	done < <(in_ct systemctl show "${PROPS[@]/#/-p}" "$1")
+}
+props() { echo "Result=${P[Result]-} ExecMainStatus=${P[ExecMainStatus]-} NRestarts=${P[NRestarts]-} ActiveState=${P[ActiveState]-}"; }
+
+# --- scenario bookkeeping --------------------------------------------------------
+
+BAD=()
+bad() { BAD+=("$*"); }
+want() { # want KEY VALUE: the last show must have KEY=VALUE
+	[ "${P[$1]-}" = "$2" ] || bad "$1=${P[$1]-} (want $2)"
+}
+
+pass_line() {
+	echo "PASS $1 $2: $3"
+	PASSED=$((PASSED + 1))
+}
+fail_line() {
+	local n=$1 title=$2
+	shift 2
+	echo "FAIL $n $title: $1"
+	shift
+	printf '    %s\n' "$@"
+	FAILED=$((FAILED + 1))
+}
+
+# finish N TITLE UNIT NOTE: report the scenario from BAD and the last show.
+finish() {
+	local n=$1 title=$2 unit=$3 note=$4
+	if [ ${#BAD[@]} -eq 0 ]; then
+		pass_line "$n" "$title" "$(props) ($note)"
+	else
+		fail_line "$n" "$title" "$(props) ($note)" "${BAD[@]}" \
+			"journal of $unit:"
+		in_ct journalctl -u "$unit" -o short-monotonic --no-pager -n 40 2>&1 |
+			sed 's/^/      /'
+	fi
+	BAD=()
+}
+
+# Lines systemd writes when it, not the supervisor, had to kill something.
+no_systemd_kill() {
+	local j
+	j=$(in_ct journalctl -u "$1" -o cat --no-pager 2>&1 |
+		grep -E "timed out\. (Killing|Terminating)|Killing process [0-9]+ .* with signal SIGKILL|remains running after unit stopped")
+	[ -z "$j" ] || bad "systemd had to kill: $j"
+}
+
+# --- units ------------------------------------------------------------------------
+
+# Every scenario unit is a copy of the installed unit with a drop-in, so the
+# shipped KillMode, TimeoutStopSec and Restart are what is tested. Each is
+# wanted by multi-user.target: a unit that stopped cleanly would otherwise
+# be unloaded, and `systemctl show` would print defaults.
+setup_units() {
+	local shipped=/usr/local/lib/systemd/system/supervisor.service u
+	in_ct grep -q "^ExecStart=$BIN/supervisor" "$shipped" ||
+		die "installed $shipped does not start $BIN/supervisor"
+	for u in sup-fail sup-cg sup-notify sup-stubborn; do
+		in_ct cp "$shipped" "/etc/systemd/system/$u.service" || die "cp $u"
+	done
+	ct_write /etc/systemd/system/sup-fail.service.d/test.conf <<-EOF
+		[Service]
+		ExecStart=
+		ExecStart=$BIN/supervisor --port 8890 --fail-after 1 --drain-timeout 1
+		# Room to observe the auto-restart state between two failures.
+		RestartSec=2s
+	EOF
+	ct_write /etc/systemd/system/sup-cg.service.d/test.conf <<-EOF
+		[Service]
+		KillMode=control-group
+		ExecStart=
+		ExecStart=$BIN/supervisor --port 8891 --port 8892 --drain-timeout 5 --kill-timeout 10
+	EOF
+	ct_write /etc/systemd/system/sup-notify.service.d/test.conf <<-EOF
+		[Service]
+		Type=notify
+		NotifyAccess=main
+		TimeoutStartSec=20
+		ExecStart=
+		ExecStart=$BIN/supervisor --port 8893 --port 8894 --drain-timeout 5
+	EOF
+	ct_write /etc/systemd/system/sup-stubborn.service.d/test.conf <<-EOF
+		[Service]
+		ExecStart=
+		ExecStart=$BIN/supervisor --port 8895 --worker /opt/suptest/stubborn-worker --drain-timeout 1 --kill-timeout 3
+	EOF
+	in_ct mkdir -p /etc/systemd/system/multi-user.target.wants
+	in_ct ln -sf "$shipped" /etc/systemd/system/multi-user.target.wants/ || die "ln"
+	for u in sup-fail sup-cg sup-notify sup-stubborn; do
+		in_ct ln -sf "/etc/systemd/system/$u.service" \
+			/etc/systemd/system/multi-user.target.wants/ || die "ln $u"
+	done
+	in_ct systemctl daemon-reload || die "daemon-reload failed"
+}
+
+# --- the scenarios ---------------------------------------------------------------
+
+scenario1() {
+	local u=supervisor.service p r t0 dt=0
+	in_ct systemctl start "$u" || bad "systemctl start $u failed"
+	for p in 8888 8889; do
+		wait_http "$p" || bad "port $p: no 200 on /healthz within 20 s"
+		r=$(http "$p" /)
+		is_200 "$r" && [[ $r == *"Hello World"* ]] ||
+			bad "port $p: GET / answered: ${r:0:80}"
+	done
+	t0=$(now_ms)
+	in_ct systemctl stop "$u" || bad "systemctl stop $u failed"
+	dt=$(($(now_ms) - t0))
+	show "$u"
+	want Result success
+	want ExecMainStatus 0
+	want ExecMainCode 1 # exited, not killed
+	want ActiveState inactive
+	# Idle, the stop must not wait for the 5 s drain timeout.
+	[ "$dt" -lt 2500 ] || bad "idle stop took $(secs "$dt") s (drain timeout is 5 s)"
+	no_systemd_kill "$u"
+	finish 1 "start/stop" "$u" "ports 8888 8889 answered; idle stop took $(secs "$dt") s"
+}
+
+scenario2() {
+	local u=sup-fail.service i
+	in_ct systemctl start "$u" || bad "systemctl start $u failed"
+	# Caught between a failure and the restart after it: by then the
+	# first failure has been restarted once already.
+	for ((i = 0; i < 150; i++)); do
+		show "$u"
+		[ "${P[SubState]-}" = auto-restart ] && [ "${P[NRestarts]:-0}" -ge 1 ] && break
+		sleep 0.2
+	done
+	want Result exit-code
+	want ExecMainStatus 1
+	want SubState auto-restart
+	[ "${P[NRestarts]:-0}" -ge 1 ] || bad "NRestarts=${P[NRestarts]-} (want >= 1)"
+	finish 2 "fail-after" "$u" "restarted by Restart=on-failure, SubState=${P[SubState]-}"
+	in_ct systemctl stop "$u"
+}
+
+scenario3() {
+	local u=sup-cg.service p t0 dt=0
+	in_ct systemctl start "$u" || bad "systemctl start $u failed"
+	for p in 8891 8892; do
+		wait_http "$p" || bad "port $p: no 200 on /healthz within 20 s"
+	done
+	sleep_request 8891 2000 "$WORK/s3.out"
+	t0=$(now_ms)
+	in_ct systemctl stop "$u" || bad "systemctl stop $u failed"
+	dt=$(($(now_ms) - t0))
+	sleep_answered "$WORK/s3.out" 2000
+	show "$u"
+	want Result success
+	want ExecMainStatus 0
+	want ActiveState inactive
+	no_systemd_kill "$u"
+	finish 3 "KillMode=control-group" "$u" "in-flight /sleep?ms=2000 answered 200; stop took $(secs "$dt") s"
+}
+
+scenario4() {
+	local u=sup-notify.service p r t0 dt=0 i seen=
+	t0=$(now_ms)
+	in_ct systemctl start "$u" || bad "systemctl start $u failed (no READY=1?)"
+	dt=$(($(now_ms) - t0))
+	show "$u"
+	want ActiveState active
+	# No waiting here: once start returned, the ports must answer.
+	for p in 8893 8894; do
+		r=$(http "$p" /)
+		is_200 "$r" || bad "port $p right after start: '${r:0:80}'"
+	done
+	# SIGTERM from outside systemd: only the supervisor's STOPPING=1 can
+	# move the unit to deactivating while a request is still in flight.
+	sleep_request 8893 3000 "$WORK/s4.out"
+	in_ct systemctl kill --kill-who=main -s SIGTERM "$u" || bad "systemctl kill failed"
+	for ((i = 0; i < 20; i++)); do
+		show "$u"
+		if [ "${P[ActiveState]-}" = deactivating ]; then
+			seen="${P[ActiveState]}/${P[SubState]}"
+			break
+		fi
+		[ "${P[ActiveState]-}" = active ] || break
+		sleep 0.1
+	done
+	[ -n "$seen" ] || bad "no deactivating state during the drain (STOPPING=1 not sent?): ActiveState=${P[ActiveState]-}"
+	sleep_answered "$WORK/s4.out" 3000
+	for ((i = 0; i < 100; i++)); do
+		show "$u"
+		[ "${P[ActiveState]-}" = inactive ] && break
+		sleep 0.1
+	done
+	want Result success
+	want ExecMainStatus 0
+	want ActiveState inactive
+	finish 4 "Type=notify" "$u" "start returned in $(secs "$dt") s, ports answered at once; STOPPING=1 seen as ${seen:-nothing}"
+}
+
+scenario5() {
+	local u=sup-stubborn.service t0 dt=0 i left
+	in_ct systemctl start "$u" || bad "systemctl start $u failed"
+	for ((i = 0; i < 100; i++)); do
+		in_ct pgrep -f "sleep 1000" >/dev/null && break
+		sleep 0.2
+	done
+	t0=$(now_ms)
+	in_ct systemctl stop "$u" || bad "systemctl stop $u failed"
+	dt=$(($(now_ms) - t0))
+	show "$u"
+	# The supervisor exits by itself after its SIGKILL; the status is that
+	# of a worker killed by SIGKILL (128 + 9).
+	want Result exit-code
+	want ExecMainCode 1
+	want ExecMainStatus 137
+	want ActiveState failed
+	[ "$dt" -ge 2500 ] || bad "stop took $(secs "$dt") s, before the 3 s kill timeout"
+	[ "$dt" -lt 14000 ] || bad "stop took $(secs "$dt") s: systemd's TimeoutStopSec=15 s, not the supervisor, ended it"
+	left=$(in_ct pgrep -af 'stubborn-worker|sleep 1000')
+	[ -z "$left" ] || bad "left running: $left"
+	no_systemd_kill "$u"
+	finish 5 "SIGTERM ignored" "$u" "stop took $(secs "$dt") s: kill timeout 3 s < TimeoutStopSec 15 s"
+}
+
+# --- main --------------------------------------------------------------------------
+
+T_START=$(now_ms)
+ensure_rootfs
+install_tree
+lint_unit
+boot
+setup_units
+scenario1
+scenario2
+scenario3
+scenario4
+scenario5
+echo "total $(secs $(($(now_ms) - T_START))) s"
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
