@@ -24,6 +24,7 @@
 #   SUPTEST_TIMEOUT  limit for the whole run, seconds (default 600)
 #   SUPTEST_STRICT=1 a skip is a failure (exit 77), for CI that must run it
 #   SUPTEST_KEEP=1   keep the work directory (logs, install tree)
+#   SUPTEST_VERBOSE=1 print each unit's journal, not only on failure
 
 set -u -o pipefail
 
@@ -371,8 +372,10 @@ finish() {
 	if [ ${#BAD[@]} -eq 0 ]; then
 		pass_line "$n" "$title" "$(props) ($note)"
 	else
-		fail_line "$n" "$title" "$(props) ($note)" "${BAD[@]}" \
-			"journal of $unit:"
+		fail_line "$n" "$title" "$(props) ($note)" "${BAD[@]}"
+	fi
+	if [ ${#BAD[@]} -ne 0 ] || [ "${SUPTEST_VERBOSE:-}" = 1 ]; then
+		echo "    journal of $unit:"
 		in_ct journalctl -u "$unit" -o short-monotonic --no-pager -n 40 2>&1 |
 			sed 's/^/      /'
 	fi
