@@ -335,6 +335,7 @@ sleep_answered() {
 
 # Unit properties, read with one `systemctl show` into P[...].
 declare -A P
+JOURNAL_NOTICE=0
 PROPS=(Result ExecMainStatus ExecMainCode NRestarts ActiveState SubState)
 show() {
 	local line
@@ -388,6 +389,18 @@ no_systemd_kill() {
 	j=$(in_ct journalctl -u "$1" -o cat --no-pager 2>&1 |
 		grep -E "timed out\. (Killing|Terminating)|Killing process [0-9]+ .* with signal SIGKILL|remains running after unit stopped")
 	[ -z "$j" ] || bad "systemd had to kill: $j"
+}
+
+# SPEC, Logging: on the journal a line carries a <N> priority prefix, which
+# journald strips, and no name or pid of its own (the journal adds both).
+journal_format() {
+	local j
+	j=$(in_ct journalctl -u "$1" -o cat --no-pager SYSLOG_IDENTIFIER=supervisor 2>&1 |
+		grep -E '^<[0-7]>|^(supervisor|worker)(\[[0-9]+\])?: ' | head -n 3)
+	[ -z "$j" ] || bad "journal lines with a raw <N> or their own name: $j"
+	# Lines above info prove the <N> prefix is parsed (information only).
+	JOURNAL_NOTICE=$(in_ct journalctl -u "$1" -o cat --no-pager -p notice \
+		SYSLOG_IDENTIFIER=supervisor 2>/dev/null | wc -l)
 }
 
 # --- units ------------------------------------------------------------------------
@@ -460,7 +473,8 @@ scenario1() {
 	# Idle, the stop must not wait for the 5 s drain timeout.
 	[ "$dt" -lt 2500 ] || bad "idle stop took $(secs "$dt") s (drain timeout is 5 s)"
 	no_systemd_kill "$u"
-	finish 1 "start/stop" "$u" "ports 8888 8889 answered; idle stop took $(secs "$dt") s"
+	journal_format "$u"
+	finish 1 "start/stop" "$u" "ports 8888 8889 answered; idle stop took $(secs "$dt") s; $JOURNAL_NOTICE journal lines at notice or above"
 }
 
 scenario2() {
@@ -532,6 +546,13 @@ scenario4() {
 		[ "${P[ActiveState]-}" = inactive ] && break
 		sleep 0.1
 	done
+	want Result success
+	want ExecMainStatus 0
+	want ActiveState inactive
+	# And through systemctl: started again, stopped, a clean result.
+	in_ct systemctl start "$u" || bad "second systemctl start $u failed"
+	in_ct systemctl stop "$u" || bad "systemctl stop $u failed"
+	show "$u"
 	want Result success
 	want ExecMainStatus 0
 	want ActiveState inactive
