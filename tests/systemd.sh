@@ -215,7 +215,7 @@ lint_unit() {
 # Each run in a cgroup of its own, so that parallel runs (and the host's
 # other processes) do not share one with systemd-nspawn.
 make_cgroups() {
-	local name="suptest-$$" h
+	local name="suptest-$$" h d
 	if [ "$(stat -fc %T /sys/fs/cgroup)" = cgroup2fs ]; then
 		set -- /sys/fs/cgroup
 	else
@@ -223,6 +223,11 @@ make_cgroups() {
 	fi
 	for h; do
 		[ -w "$h/cgroup.procs" ] || continue
+		# Left by a run that was SIGKILLed: rmdir fails on any still in use.
+		for d in "$h"/suptest-*; do
+			[ -d "$d" ] && ! kill -0 "${d##*-}" 2>/dev/null &&
+				find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
+		done
 		if mkdir "$h/$name" 2>/dev/null; then
 			CGROUPS+=("$h/$name")
 		else
@@ -232,14 +237,17 @@ make_cgroups() {
 }
 
 boot() {
-	local i c t0 state
+	local i c t0 state deathsig=()
 	make_cgroups
+	# Should this script be SIGKILLed, nspawn gets a SIGTERM and powers the
+	# container off rather than leaving it running.
+	command -v setpriv >/dev/null && deathsig=(setpriv --pdeathsig TERM)
 	t0=$(now_ms)
 	(
 		for c in "${CGROUPS[@]}"; do
 			echo "$BASHPID" >"$c/cgroup.procs"
 		done
-		exec systemd-nspawn --quiet --boot -D "$ROOTFS" -M "suptest-$$" \
+		exec "${deathsig[@]}" systemd-nspawn --quiet --boot -D "$ROOTFS" -M "suptest-$$" \
 			--register=no --keep-unit --volatile=overlay --private-network \
 			--console=pipe \
 			--bind-ro="$WORK/dest/usr/local:/usr/local" \
