@@ -332,6 +332,8 @@ static void conn_on_head(struct conn *c)
 	c->keep_alive = req->keep_alive;
 	c->http10 = req->minor_version == 0;
 	c->head_only = req->method == HTTP_HEAD;
+	log_debug("request: %.*s %.*s", (int)req->method_len, req->method_str,
+		  (int)req->target_len, req->target);
 	router_route(req, c->srv->draining, &c->route);
 	if (req->content_length > HTTP_BODY_MAX) {
 		conn_fail(c, 413);

@@ -1,0 +1,367 @@
+#!/usr/bin/env bats
+# worker(8) against real sockets: endpoints, HTTP/1.x rules, bad input,
+# timeouts, drain.  Raw bytes go through tests/rawhttp.c, which prints the
+# status of each response and then EOF, TIMEOUT, DONE or RESET.
+
+setup_file() {
+	load helpers
+	RAWHTTP="$BATS_FILE_TMPDIR/rawhttp"
+	${CC:-cc} -O1 -o "$RAWHTTP" "$TOP/tests/rawhttp.c"
+	export RAWHTTP
+}
+
+setup() {
+	load helpers
+	LOG="$BATS_TEST_TMPDIR/worker.log"
+	WPID=
+}
+
+teardown() {
+	if [ -n "$WPID" ] && pid_alive "$WPID"; then
+		kill -KILL "$WPID" 2>/dev/null || true
+	fi
+	if [ -n "$WPID" ]; then wait "$WPID" 2>/dev/null || true; fi
+	[ ! -f "$LOG" ] || sed 's/^/# log: /' "$LOG" | tail -20
+}
+
+# start_worker [FLAG...]: a worker on a free port, logging verbosely.
+start_worker() {
+	PORT=$(free_port)
+	URL="http://127.0.0.1:$PORT"
+	"$WORKER" -v -p "127.0.0.1:$PORT" "$@" 2>"$LOG" 3>&- &
+	WPID=$!
+	wait_until 10 port_open "$PORT"
+}
+
+# send FORMAT [RAWHTTP-FLAG...]: printf-format bytes to the worker; the
+# statuses and the ending, space-separated, in $output.
+send() {
+	local fmt=$1
+	shift
+	output=$(printf "$fmt" | "$RAWHTTP" -S "$@" "$PORT" | tr '\n' ' ')
+	output=${output% }
+}
+
+logged() { grep -q -- "$1" "$LOG"; }
+
+# stop_worker: SIGTERM, then the exit status in $status.
+stop_worker() {
+	kill -TERM "$WPID"
+	wait_exit "$WPID" 30
+}
+
+@test "GET / answers Hello World with Date, Content-Length, Content-Type" {
+	start_worker
+	run curl -si "$URL/"
+	[ "$status" -eq 0 ]
+	[[ "$output" == "HTTP/1.1 200 OK"* ]]
+	[[ "$output" == *$'\r\nDate: '???,\ ??\ ???\ ????\ ??:??:??\ GMT$'\r\n'* ]]
+	[[ "$output" == *$'\r\nContent-Length: 12\r\n'* ]]
+	[[ "$output" == *$'\r\nContent-Type: text/plain; charset=utf-8\r\n'* ]]
+	[[ "$output" == *$'\r\n\r\nHello World' ]]
+}
+
+@test "HEAD gives the GET headers and no body" {
+	start_worker
+	# Pipelined behind the HEAD, the GET's answer follows its head at once.
+	run "$RAWHTTP" "$PORT" < <(printf 'HEAD / HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')
+	[[ "$output" == "HTTP/1.1 200 OK"*$'Content-Length: 12\r\n'* ]]
+	[[ "$output" == *$'\r\n\r\nHTTP/1.1 200 OK\r\n'* ]]
+	[[ "$output" != *Hello*Hello* && "$output" == *$'\r\n\r\nHello World' ]]
+	run curl -sI "$URL/healthz"
+	[[ "$output" == *$'Content-Length: 3\r\n'* ]]
+}
+
+@test "/event answers at once and logs EventN when the delay is over" {
+	start_worker
+	run curl -s "$URL/event?delay=1"
+	[ "$output" = "Hello World 1" ]
+	! logged 'Event1'
+	wait_until 10 logged 'Event1'
+	run curl -s "$URL/event"
+	[[ "$output" =~ ^Hello\ World\ ([0-9]+)$ ]]
+	[ "${BASH_REMATCH[1]}" -le 19 ]
+	run curl -s -o /dev/null -w '%{http_code}' "$URL/event?delay=soon"
+	[ "$output" = 400 ]
+}
+
+@test "/sleep holds the answer; a bad or too long ms is 400" {
+	start_worker
+	run curl -s "$URL/sleep?ms=300"
+	[ "$output" = "slept 300 ms" ]
+	for q in "ms=60001" "ms=" "ms=-1" "" "x=1"; do
+		run curl -s -o /dev/null -w '%{http_code}' "$URL/sleep?$q"
+		[ "$output" = 400 ]
+	done
+}
+
+@test "/healthz is ok while serving" {
+	start_worker
+	run curl -s "$URL/healthz"
+	[ "$output" = ok ]
+}
+
+@test "POST /echo returns the body, Content-Length or chunked" {
+	start_worker
+	run curl -s --data-binary 'hello there' "$URL/echo"
+	[ "$output" = "hello there" ]
+	head -c 300000 /dev/urandom > "$BATS_TEST_TMPDIR/body"
+	curl -s -H 'Transfer-Encoding: chunked' --data-binary \
+		@"$BATS_TEST_TMPDIR/body" "$URL/echo" > "$BATS_TEST_TMPDIR/back"
+	cmp "$BATS_TEST_TMPDIR/body" "$BATS_TEST_TMPDIR/back"
+	send 'POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc\r\n0\r\nT: 1\r\n\r\n' -n 1
+	[ "$output" = "200 DONE" ]
+}
+
+@test "Expect: 100-continue is answered before the body is sent" {
+	start_worker
+	send 'POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n' -t 500
+	[ "$output" = "100 TIMEOUT" ]
+	run curl -s -H 'Expect: 100-continue' --data-binary 'xy' "$URL/echo"
+	[ "$output" = xy ]
+}
+
+@test "405 with Allow, 404, 501" {
+	start_worker
+	run curl -si -X DELETE "$URL/"
+	[[ "$output" == "HTTP/1.1 405 "* ]]
+	[[ "$output" == *$'\r\nAllow: GET, HEAD\r\n'* ]]
+	[[ "$output" == *$'\r\nConnection: close\r\n'* ]]
+	run curl -si "$URL/echo"
+	[[ "$output" == "HTTP/1.1 405 "* && "$output" == *$'\r\nAllow: POST\r\n'* ]]
+	run curl -s -o /dev/null -w '%{http_code}' "$URL/nowhere"
+	[ "$output" = 404 ]
+	send 'BREW /pot HTTP/1.1\r\nHost: a\r\n\r\n'
+	[ "$output" = "501 EOF" ]
+}
+
+@test "keep-alive: HTTP/1.1 stays open, Connection: close closes" {
+	start_worker
+	send 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' -t 500
+	[ "$output" = "200 TIMEOUT" ]
+	send 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'
+	[ "$output" = "200 EOF" ]
+	run curl -sv "$URL/" "$URL/healthz"
+	[[ "$output" == *"Re-using existing connection"* || "$output" == *"Reusing existing"* ]]
+}
+
+@test "pipelined requests are answered in order" {
+	start_worker
+	send 'GET /sleep?ms=200 HTTP/1.1\r\nHost: a\r\n\r\nGET /nowhere HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n'
+	[ "$output" = "200 404 EOF" ]	# the 404 closes: the third is not answered
+	send 'GET /sleep?ms=200 HTTP/1.1\r\nHost: a\r\n\r\nGET /healthz HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'
+	[ "$output" = "200 200 200 EOF" ]
+	run "$RAWHTTP" "$PORT" < <(printf 'GET /sleep?ms=100 HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n')
+	[[ "$output" == *"slept 100 ms"*"Hello World"* ]]
+}
+
+@test "HTTP/1.0: closes by default, keep-alive on request" {
+	start_worker
+	run "$RAWHTTP" "$PORT" < <(printf 'GET / HTTP/1.0\r\n\r\n')
+	[[ "$output" == "HTTP/1.1 200 OK"*$'\r\nConnection: close\r\n'* ]]
+	send 'GET / HTTP/1.0\r\n\r\n'
+	[ "$output" = "200 EOF" ]
+	send 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n' -t 500
+	[ "$output" = "200 TIMEOUT" ]
+	run "$RAWHTTP" -n 1 "$PORT" < <(printf 'GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n')
+	[[ "$output" == *$'\r\nConnection: keep-alive\r\n'* ]]
+}
+
+@test "empty lines before a request line are ignored; absolute-form works" {
+	start_worker
+	send '\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'
+	[ "$output" = "200 EOF" ]
+	send 'GET http://a:1/healthz?x HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'
+	[ "$output" = "200 EOF" ]
+}
+
+@test "bad input gets its status and a closed connection" {
+	start_worker
+	local long
+	long=$(head -c 8100 /dev/zero | tr '\0' a)
+	big=$(head -c 9000 /dev/zero | tr '\0' b)
+	while IFS='|' read -r want raw; do
+		send "$raw"
+		[ "$output" = "$want EOF" ] || { echo "$raw: $output"; false; }
+	done <<-EOF
+	400|GET / HTTP/1.1\r\nHost: a\r\nX: a\x01b\r\n\r\n
+	400|GET / HTTP/1.1\nHost: a\n\n
+	400|GET / HTTP/1.1\r\nHost: a\rX: b\r\n\r\n
+	400|GET / HTTP/1.1\r\nHost: a\r\nX: b\r\n  c\r\n\r\n
+	400|GET / HTTP/1.1\r\nHost : a\r\n\r\n
+	400|GET /  HTTP/1.1\r\nHost: a\r\n\r\n
+	400|GET / HTTP/1.1\r\n\r\n
+	400|POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n
+	400|POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\n
+	400|POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: two\r\n\r\n
+	400|POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\nfffffffffffffffff\r\n
+	400|POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n2 x\r\n
+	501|POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: gzip\r\n\r\n
+	414|GET /$long HTTP/1.1\r\nHost: a\r\n\r\n
+	431|GET / HTTP/1.1\r\nHost: a\r\nX: $big\r\n\r\n
+	413|POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 1048577\r\n\r\n
+	413|POST /echo HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n100001\r\n
+	417|GET / HTTP/1.1\r\nHost: a\r\nExpect: sunshine\r\n\r\n
+	505|GET / HTTP/2.0\r\nHost: a\r\n\r\n
+	EOF
+	run curl -si "$URL/" -H 'X: y'
+	[[ "$output" == "HTTP/1.1 200 OK"* ]]	# still serving
+	run "$RAWHTTP" "$PORT" < <(printf 'GET / HTTP/1.1\r\nHost : a\r\n\r\n')
+	[[ "$output" == *$'\r\nConnection: close\r\n'* ]]
+}
+
+@test "no whole head within --header-timeout: 408" {
+	start_worker --header-timeout 0.3
+	send 'GET / HTTP/1.1\r\nHost: a\r\n' -t 5000
+	[ "$output" = "408 EOF" ]
+	! logged 'request:'	# no request was ever parsed
+}
+
+@test "an idle keep-alive connection closes after --idle-timeout" {
+	start_worker --idle-timeout 0.3
+	send 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' -t 5000
+	[ "$output" = "200 EOF" ]
+}
+
+@test "beyond --max-connections a client is refused at once" {
+	start_worker --max-connections 1
+	printf 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' |
+		"$RAWHTTP" -S -t 10000 "$PORT" > "$BATS_TEST_TMPDIR/first" &
+	wait_until 10 logged 'request: GET /'
+	send 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' -t 5000
+	[ "$output" = "EOF" ] || [ "$output" = "RESET" ]
+}
+
+@test "a client that resets mid-request does not hurt the worker" {
+	start_worker
+	send 'GET /sleep?ms=300 HTTP/1.1\r\nHost: a\r\n\r\n' -t 50
+	[ "$output" = TIMEOUT ]		# and rawhttp is gone
+	printf 'POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 900000\r\n\r\n%0900000d' 0 |
+		"$RAWHTTP" -S -t 1 "$PORT" || true
+	# Timers fire in deadline order: when this one is answered, the
+	# abandoned sleep has ended and written to its closed socket.
+	run curl -s "$URL/sleep?ms=400"
+	[ "$output" = "slept 400 ms" ]
+	pid_alive "$WPID"
+}
+
+@test "drain: an in-flight request is answered with Connection: close, exit 0" {
+	start_worker
+	printf 'GET /sleep?ms=1500 HTTP/1.1\r\nHost: a\r\n\r\n' |
+		"$RAWHTTP" -t 10000 "$PORT" > "$BATS_TEST_TMPDIR/out" &
+	local client=$!
+	wait_until 10 logged 'request: GET /sleep'
+	stop_worker
+	[ "$status" -eq 0 ]
+	wait "$client"
+	run cat "$BATS_TEST_TMPDIR/out"
+	[[ "$output" == "HTTP/1.1 200 OK"*$'\r\nConnection: close\r\n'*"slept 1500 ms" ]]
+	logged 'draining'
+	logged 'stopped: answered=1 abandoned_requests=0 abandoned_events=0'
+}
+
+@test "drain: the listener closes, an idle connection gets a clean EOF at once" {
+	start_worker
+	printf 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' |
+		"$RAWHTTP" -S -t 20000 "$PORT" > "$BATS_TEST_TMPDIR/out" &
+	local client=$!
+	wait_until 10 logged 'request: GET /'
+	printf 'GET /sleep?ms=2000 HTTP/1.1\r\nHost: a\r\n\r\n' |
+		"$RAWHTTP" -S -t 20000 "$PORT" > "$BATS_TEST_TMPDIR/busy" &
+	wait_until 10 logged 'request: GET /sleep'
+	kill -TERM "$WPID"
+	wait_until 10 pid_gone "$client"	# long before its 20 s timeout
+	run cat "$BATS_TEST_TMPDIR/out"
+	[ "$output" = $'200\nEOF' ]
+	wait_until 10 port_closed "$PORT"
+	pid_alive "$WPID"		# still finishing the /sleep
+	wait_exit "$WPID" 30
+	[ "$status" -eq 0 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/busy")" = $'200\nEOF' ]
+}
+
+@test "drain: a pending event is waited for; repeated signals are ignored" {
+	start_worker -d 10
+	run curl -s "$URL/event?delay=2"
+	[ "$output" = "Hello World 2" ]
+	kill -TERM "$WPID"
+	wait_until 10 logged 'draining'
+	kill -TERM "$WPID"
+	kill -INT "$WPID"
+	wait_until 10 logged 'ignored'
+	pid_alive "$WPID"
+	! logged 'Event2'
+	wait_exit "$WPID" 30
+	[ "$status" -eq 0 ]
+	logged 'Event2'
+	logged 'stopped: answered=1 abandoned_requests=0 abandoned_events=0'
+}
+
+@test "drain: /healthz is 503 while draining (pipelined behind a /sleep)" {
+	start_worker
+	printf 'GET /sleep?ms=1500 HTTP/1.1\r\nHost: a\r\n\r\nGET /healthz HTTP/1.1\r\nHost: a\r\n\r\n' |
+		"$RAWHTTP" -S -t 10000 "$PORT" > "$BATS_TEST_TMPDIR/out" &
+	local client=$!
+	wait_until 10 logged 'request: GET /sleep'
+	stop_worker
+	[ "$status" -eq 0 ]
+	wait "$client"
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = $'200\n503\nEOF' ]
+}
+
+@test "drain timeout cuts a long request: exit 3, counted in the summary" {
+	start_worker -d 0.5
+	printf 'GET /sleep?ms=30000 HTTP/1.1\r\nHost: a\r\n\r\n' |
+		"$RAWHTTP" -S -t 20000 "$PORT" > "$BATS_TEST_TMPDIR/out" &
+	local client=$!
+	wait_until 10 logged 'request: GET /sleep'
+	run curl -s "$URL/event?delay=60"
+	stop_worker
+	[ "$status" -eq 3 ]
+	logged 'stopped: answered=1 abandoned_requests=1 abandoned_events=1'
+	wait "$client"
+	[ "$(cat "$BATS_TEST_TMPDIR/out")" = EOF ]
+}
+
+@test "a clean exit with nothing in progress is immediate" {
+	start_worker -d 20
+	run curl -s "$URL/"
+	stop_worker
+	[ "$status" -eq 0 ]
+	logged 'stopped: answered=1 abandoned_requests=0 abandoned_events=0'
+}
+
+@test "runs under systemd-socket-activate (fd 3, LISTEN_FDS)" {
+	command -v systemd-socket-activate >/dev/null || skip "no systemd-socket-activate"
+	PORT=$(free_port)
+	systemd-socket-activate -l "127.0.0.1:$PORT" "$WORKER" -v 2>"$LOG" 3>&- &
+	WPID=$!
+	wait_until 10 port_open "$PORT"
+	run curl -s "http://127.0.0.1:$PORT/"
+	[ "$output" = "Hello World" ]
+	logged 'passed socket'
+	! logged 'listening on'
+	stop_worker
+	[ "$status" -eq 0 ]
+}
+
+@test "flags: --version, --help, bad values exit 2, a busy port exits 1" {
+	run "$WORKER" --version
+	[ "$status" -eq 0 ]
+	[[ "$output" =~ ^worker\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+	run "$WORKER" --help
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"--drain-timeout"* ]]
+	for bad in "-d soon" "--max-connections 0" "--header-timeout 0" \
+		   "--idle-timeout -1" "--bogus" "extra"; do
+		run "$WORKER" $bad
+		[ "$status" -eq 2 ] || { echo "$bad: $status"; false; }
+		[[ "${lines[-1]}" == *"--help"* ]]
+	done
+	run "$WORKER" -p 127.0.0.1:99999
+	[ "$status" -eq 1 ] || [ "$status" -eq 2 ]
+	start_worker
+	run "$WORKER" -p "127.0.0.1:$PORT"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot listen"* ]]
+}
