@@ -61,9 +61,11 @@ static int query_long(const char *q, size_t qlen, const char *name,
 		      long max, long *out)
 {
 	size_t nlen = strlen(name);
-	const char *end = q + qlen;
+	const char *end;
 
-	while (q && q < end) {
+	if (!q)
+		return 0;
+	for (end = q + qlen; q < end;) {
 		const char *amp = memchr(q, '&', (size_t)(end - q));
 		const char *e = amp ? amp : end;
 		if ((size_t)(e - q) > nlen && memcmp(q, name, nlen) == 0 &&
