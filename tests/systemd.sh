@@ -72,7 +72,10 @@ secs() { printf '%d.%02d' $(($1 / 1000)) $(($1 % 1000 / 10)); }
 
 cleanup() {
 	local rc=$? i d
-	trap - EXIT INT TERM
+	# A Ctrl-C reaches this script twice (from the terminal, and passed on
+	# by timeout): the second must not cut the cleanup short.
+	trap - EXIT
+	trap '' INT TERM
 	if [ -n "$NSPAWN" ] && kill -0 "$NSPAWN" 2>/dev/null; then
 		# SIGRTMIN+4 asks systemd for a clean poweroff.
 		[ -n "$CPID" ] && kill -s SIGRTMIN+4 "$CPID" 2>/dev/null
