@@ -1,13 +1,14 @@
 /* rawhttp: a test client that sends raw bytes and reports the responses.
  *
- *   rawhttp [-n N] [-t MS] [-S] [-d MS] PORT < request-bytes
+ *   rawhttp [-n N] [-t MS] [-S] [-d MS] [-r N] [-x] PORT < request-bytes
  *
  * Sends stdin to 127.0.0.1:PORT in one write, then reads.  With -S it
  * prints each response's status code on a line of its own, then how the
  * exchange ended: EOF (the server closed), TIMEOUT (MS ms of silence,
  * default 2000), DONE (-n N responses arrived) or RESET.  Without -S it
  * prints the bytes received.  -d MS waits that long after connecting
- * before sending.  Built by the bats files; not part of the product. */
+ * before sending.  -r N sends the bytes N times; -x then never reads
+ * (a client that does not read its answers).  Built by the bats files; not part of the product. */
 #define _GNU_SOURCE	/* memmem */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -46,10 +47,11 @@ static size_t take_response(const char *buf, size_t len, int *status)
 int main(int argc, char **argv)
 {
 	int opt, statuses = 0, want = -1, timeout = 2000, delay = 0;
+	long repeat = 1, no_read = 0;
 	size_t rlen = 0, got = 0, parsed = 0;
 	const char *ending = "EOF";
 
-	while ((opt = getopt(argc, argv, "n:t:Sd:")) != -1) {
+	while ((opt = getopt(argc, argv, "n:t:Sd:r:x")) != -1) {
 		if (opt == 'n')
 			want = atoi(optarg);
 		else if (opt == 't')
@@ -58,6 +60,10 @@ int main(int argc, char **argv)
 			statuses = 1;
 		else if (opt == 'd')
 			delay = atoi(optarg);
+		else if (opt == 'r')
+			repeat = atol(optarg);
+		else if (opt == 'x')
+			no_read = 1;
 		else
 			return 2;
 	}
@@ -76,10 +82,13 @@ int main(int argc, char **argv)
 	}
 	if (delay)
 		poll(NULL, 0, delay);
-	if (rlen && send(fd, req, rlen, MSG_NOSIGNAL) != (ssize_t)rlen) {
-		perror("rawhttp: send");
-		return 1;
-	}
+	for (long i = 0; i < repeat; i++)
+		if (rlen && send(fd, req, rlen, MSG_NOSIGNAL) != (ssize_t)rlen) {
+			perror("rawhttp: send");
+			return 1;
+		}
+	if (no_read)
+		pause();
 	int responses = 0;
 	for (;;) {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
@@ -110,6 +119,10 @@ int main(int argc, char **argv)
 			if (status >= 200)
 				responses++;
 		}
+		/* Keep only the unfinished response: answers may be many. */
+		memmove(resp, resp + parsed, got - parsed);
+		got -= parsed;
+		parsed = 0;
 		if (want >= 0 && responses >= want) {
 			ending = "DONE";
 			break;

@@ -365,3 +365,57 @@ stop_worker() {
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"cannot listen"* ]]
 }
+
+# CPU ticks (user + system) a process has used so far.
+cpu_ticks() {
+	local stat
+	stat=$(cat "/proc/$1/stat")
+	stat=${stat##*) }
+	set -- $stat
+	echo $((${12} + ${13}))
+}
+
+@test "out of descriptors (EMFILE): clients are refused, no busy loop" {
+	PORT=$(free_port)
+	URL="http://127.0.0.1:$PORT"
+	# Room for the worker's own descriptors and two connections.
+	(ulimit -n 10 && exec "$WORKER" -v -p "127.0.0.1:$PORT" 2>"$LOG" 3>&-) &
+	WPID=$!
+	wait_until 10 port_open "$PORT"
+	local i
+	for i in 1 2 3 4 5 6; do
+		printf 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' |
+			"$RAWHTTP" -S -t 20000 "$PORT" > "$BATS_TEST_TMPDIR/c$i" &
+	done
+	wait_until 10 logged 'refusing a connection'
+	local before after
+	before=$(cpu_ticks "$WPID")
+	sleep 1		# a measuring window, not a wait for an event
+	after=$(cpu_ticks "$WPID")
+	[ $((after - before)) -lt 30 ]	# a spinning loop would use ~100
+	grep -l EOF "$BATS_TEST_TMPDIR"/c* | grep -q .	# the refused saw EOF
+	stop_worker			# the idle ones close at once
+	[ "$status" -eq 0 ]
+}
+
+@test "back-pressure: a client that does not read is not read either" {
+	start_worker -q
+	# 28 MB of pipelined requests, never reading an answer: the writer
+	# blocks once the worker stops reading.
+	printf 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' |
+		"$RAWHTTP" -x -r 1000000 "$PORT" &
+	local client=$!
+	command -v ss >/dev/null || skip "no ss(8) to see the queues"
+	# Wait until the worker leaves bytes unread, its answers unsent.
+	queued() {
+		ss -Htn state established "( sport = :$PORT )" |
+			awk '$1 > 10000 && $2 > 100000 { found = 1 } END { exit !found }'
+	}
+	wait_until 20 queued
+	local rss
+	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$WPID/status")
+	[ "$rss" -lt 16384 ]		# kB: far below the 2 MiB sent + answers
+	run curl -s "$URL/"		# and everyone else is still served
+	[ "$output" = "Hello World" ]
+	kill "$client"
+}
