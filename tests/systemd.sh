@@ -351,7 +351,7 @@ sleep_answered() {
 # Unit properties, read with one `systemctl show` into P[...].
 declare -A P
 JOURNAL_NOTICE=0
-PROPS=(Result ExecMainStatus ExecMainCode NRestarts ActiveState SubState)
+PROPS=(Result ExecMainStatus ExecMainCode NRestarts ActiveState SubState Type KillMode TimeoutStopUSec)
 show() {
 	local line
 	P=()
@@ -485,6 +485,8 @@ scenario1() {
 	want ExecMainStatus 0
 	want ExecMainCode 1 # exited, not killed
 	want ActiveState inactive
+	want Type simple
+	want KillMode mixed
 	# Idle, the stop must not wait for the 5 s drain timeout.
 	[ "$dt" -lt 2500 ] || bad "idle stop took $(secs "$dt") s (drain timeout is 5 s)"
 	no_systemd_kill "$u"
@@ -525,6 +527,7 @@ scenario3() {
 	want Result success
 	want ExecMainStatus 0
 	want ActiveState inactive
+	want KillMode control-group
 	no_systemd_kill "$u"
 	finish 3 "KillMode=control-group" "$u" "in-flight /sleep?ms=2000 during the stop; stop took $(secs "$dt") s"
 }
@@ -536,6 +539,7 @@ scenario4() {
 	dt=$(($(now_ms) - t0))
 	show "$u"
 	want ActiveState active
+	want Type notify
 	# No waiting here: once start returned, the ports must answer.
 	for p in 8893 8894; do
 		r=$(http "$p" /)
@@ -591,6 +595,7 @@ scenario5() {
 	want ExecMainCode 1
 	want ExecMainStatus 137
 	want ActiveState failed
+	want TimeoutStopUSec 15s
 	[ "$dt" -ge 2500 ] || bad "stop took $(secs "$dt") s, before the 3 s kill timeout"
 	[ "$dt" -lt 14000 ] || bad "stop took $(secs "$dt") s: systemd's TimeoutStopSec=15 s, not the supervisor, ended it"
 	left=$(in_ct pgrep -af 'stubborn-worker|sleep 1000')
