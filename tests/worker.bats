@@ -364,6 +364,10 @@ stop_worker() {
 	run "$WORKER" -p "127.0.0.1:$PORT"
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"cannot listen"* ]]
+	# A passed fd 3 that is no listening socket is a start-up failure.
+	run sh -c 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" -p 1 3</dev/null' "$WORKER"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"fd 3"* ]]
 }
 
 # CPU ticks (user + system) a process has used so far.
@@ -393,7 +397,8 @@ cpu_ticks() {
 	sleep 1		# a measuring window, not a wait for an event
 	after=$(cpu_ticks "$WPID")
 	[ $((after - before)) -lt 30 ]	# a spinning loop would use ~100
-	grep -l EOF "$BATS_TEST_TMPDIR"/c* | grep -q .	# the refused saw EOF
+	# The refused were closed at once (a reset: their request was unread).
+	grep -lE 'EOF|RESET' "$BATS_TEST_TMPDIR"/c* | grep -q .
 	stop_worker			# the idle ones close at once
 	[ "$status" -eq 0 ]
 }

@@ -172,7 +172,7 @@ static ssize_t conn_fill(struct conn *c)
 		c->in_end += (size_t)n;
 		/* A short read emptied the socket: the next edge says when
 		 * there is more, unless the peer's FIN is pending. */
-		if ((size_t)n < room && !c->eof)
+		if ((size_t)n < room && !c->hup)
 			c->readable = 0;
 		return n;
 	}
@@ -182,7 +182,6 @@ static ssize_t conn_fill(struct conn *c)
 	}
 	if (n < 0)
 		log_debug("read: %s", strerror(errno));
-	c->eof = 1;
 	return -1;
 }
 
@@ -511,7 +510,7 @@ static void conn_on_event(struct watcher *w, uint32_t events)
 	if (c->state == CONN_CLOSED)
 		return;
 	if (events & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
-		c->eof = 1;	/* not yet read: keeps conn_fill reading */
+		c->hup = 1;	/* keeps conn_fill reading until it sees it */
 	if (events & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		c->readable = 1;
 	conn_run(c);

@@ -31,7 +31,7 @@ struct conn {
 	size_t in_start, in_end;	/* unparsed bytes: in[in_start..in_end) */
 	size_t scan;		/* http_parse_request's resume point */
 	unsigned readable : 1;	/* no EAGAIN since the last EPOLLIN edge */
-	unsigned eof : 1;
+	unsigned hup : 1;	/* the peer's FIN (or an error) is pending */
 	unsigned keep_alive : 1;
 	unsigned http10 : 1;
 	unsigned head_only : 1;

@@ -150,6 +150,16 @@ static int inherited_socket(void)
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
+	int listening = 0;
+	socklen_t len = sizeof listening;
+	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0) {
+		log_err("LISTEN_FDS: fd 3: %s", strerror(errno));
+		return -2;
+	}
+	if (!listening) {
+		log_err("LISTEN_FDS: fd 3 is not a listening socket");
+		return -2;
+	}
 	flags = fcntl(fd, F_GETFL);
 	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
 	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {

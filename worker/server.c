@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "conn.h"
@@ -58,7 +59,13 @@ int server_init(struct server *s, int listen_fd)
  * close it; without one, stop watching the listener for a while. */
 static void server_shed(struct server *s, int err)
 {
-	log_warn("accept: %s: refusing a connection", strerror(err));
+	static time_t warned;
+	time_t now = time(NULL);
+
+	if (now != warned) {	/* at most a line a second */
+		log_warn("accept: %s: refusing a connection", strerror(err));
+		warned = now;
+	}
 	if (s->reserve_fd >= 0) {
 		close(s->reserve_fd);
 		int fd = accept4(s->listener.fd, NULL, NULL, SOCK_CLOEXEC);
