@@ -9,7 +9,8 @@
 #   1. start: both ports answer; stop: Result=success, status 0, quick
 #   2. --fail-after 1: Result=exit-code, status 1, restarted (NRestarts >= 1)
 #   3. KillMode=control-group: stop still succeeds, in-flight /sleep answered
-#   4. Type=notify: active only once the ports answer; STOPPING=1 is seen
+#   4. Type=notify: active only once the ports answer (never, when a worker
+#      cannot be executed); STOPPING=1 is seen
 #   5. a worker that ignores SIGTERM dies at the supervisor's kill timeout,
 #      before systemd's TimeoutStopSec
 # plus `systemd-analyze verify` of the installed unit (any output fails).
@@ -428,7 +429,7 @@ setup_units() {
 	local shipped=/usr/local/lib/systemd/system/supervisor.service u
 	in_ct grep -q "^ExecStart=$BIN/supervisor" "$shipped" ||
 		die "installed $shipped does not start $BIN/supervisor"
-	for u in sup-fail sup-cg sup-notify sup-stubborn; do
+	for u in sup-fail sup-cg sup-notify sup-notify-bad sup-stubborn; do
 		in_ct cp "$shipped" "/etc/systemd/system/$u.service" || die "cp $u"
 	done
 	ct_write /etc/systemd/system/sup-fail.service.d/test.conf <<-EOF
@@ -452,6 +453,15 @@ setup_units() {
 		ExecStart=
 		ExecStart=$BIN/supervisor --port 8893 --port 8894 --drain-timeout 5
 	EOF
+	ct_write /etc/systemd/system/sup-notify-bad.service.d/test.conf <<-EOF
+		[Service]
+		Type=notify
+		NotifyAccess=main
+		TimeoutStartSec=20
+		Restart=no
+		ExecStart=
+		ExecStart=$BIN/supervisor --port 8896 --worker /nonexistent/worker
+	EOF
 	ct_write /etc/systemd/system/sup-stubborn.service.d/test.conf <<-EOF
 		[Service]
 		ExecStart=
@@ -459,7 +469,7 @@ setup_units() {
 	EOF
 	in_ct mkdir -p /etc/systemd/system/multi-user.target.wants
 	in_ct ln -sf "$shipped" /etc/systemd/system/multi-user.target.wants/ || die "ln"
-	for u in sup-fail sup-cg sup-notify sup-stubborn; do
+	for u in sup-fail sup-cg sup-notify sup-notify-bad sup-stubborn; do
 		in_ct ln -sf "/etc/systemd/system/$u.service" \
 			/etc/systemd/system/multi-user.target.wants/ || die "ln $u"
 	done
@@ -568,6 +578,14 @@ scenario4() {
 	want Result success
 	want ExecMainStatus 0
 	want ActiveState inactive
+	# A worker that cannot be executed: no READY=1, so the start fails and
+	# the unit is never active.
+	if in_ct systemctl start sup-notify-bad.service 2>/dev/null; then
+		bad "sup-notify-bad.service (--worker /nonexistent/worker) started"
+	fi
+	r=$(in_ct systemctl show -p ActiveEnterTimestampMonotonic -p Result sup-notify-bad.service | tr '\n' ' ')
+	[[ $r == *ActiveEnterTimestampMonotonic=0* ]] ||
+		bad "sup-notify-bad.service was active once: $r"
 	# And through systemctl: started again, stopped, a clean result.
 	in_ct systemctl start "$u" || bad "second systemctl start $u failed"
 	in_ct systemctl stop "$u" || bad "systemctl stop $u failed"
@@ -575,7 +593,7 @@ scenario4() {
 	want Result success
 	want ExecMainStatus 0
 	want ActiveState inactive
-	finish 4 "Type=notify" "$u" "start returned in $(secs "$dt") s, then GET / on 8893 8894; STOPPING=1 seen as ${seen:-nothing}"
+	finish 4 "Type=notify" "$u" "start returned in $(secs "$dt") s, then GET / on 8893 8894; start with an unrunnable worker tried; STOPPING=1 seen as ${seen:-nothing}"
 }
 
 scenario5() {
