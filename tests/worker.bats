@@ -24,13 +24,21 @@ teardown() {
 	[ ! -f "$LOG" ] || sed 's/^/# log: /' "$LOG" | tail -20
 }
 
-# start_worker [FLAG...]: a worker on a free port, logging verbosely.
+up_or_gone() { port_open "$PORT" || pid_gone "$WPID"; }
+
+# start_worker [FLAG...]: a worker on a free port, logging verbosely.  A
+# port taken by a test running in parallel since free_port is tried again.
 start_worker() {
-	PORT=$(free_port)
-	URL="http://127.0.0.1:$PORT"
-	"$WORKER" -v -p "127.0.0.1:$PORT" "$@" 2>"$LOG" 3>&- &
-	WPID=$!
-	wait_until 10 port_open "$PORT"
+	local try
+	for try in 1 2 3; do
+		PORT=$(free_port)
+		URL="http://127.0.0.1:$PORT"
+		"$WORKER" -v -p "127.0.0.1:$PORT" "$@" 2>"$LOG" 3>&- &
+		WPID=$!
+		wait_until 10 up_or_gone
+		port_open "$PORT" && return
+	done
+	return 1
 }
 
 # send FORMAT [RAWHTTP-FLAG...]: printf-format bytes to the worker; the
@@ -333,10 +341,15 @@ stop_worker() {
 
 @test "runs under systemd-socket-activate (fd 3, LISTEN_FDS)" {
 	command -v systemd-socket-activate >/dev/null || skip "no systemd-socket-activate"
-	PORT=$(free_port)
-	systemd-socket-activate -l "127.0.0.1:$PORT" "$WORKER" -v 2>"$LOG" 3>&- &
-	WPID=$!
-	wait_until 10 port_open "$PORT"
+	local try
+	for try in 1 2 3; do
+		PORT=$(free_port)
+		systemd-socket-activate -l "127.0.0.1:$PORT" "$WORKER" -v \
+			2>"$LOG" 3>&- &
+		WPID=$!
+		wait_until 10 up_or_gone
+		! port_open "$PORT" || break
+	done
 	run curl -s "http://127.0.0.1:$PORT/"
 	[ "$output" = "Hello World" ]
 	logged 'passed socket'
