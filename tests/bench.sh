@@ -1,0 +1,303 @@
+#!/usr/bin/env bash
+# make bench: the worker beside nginx, in one run, on 127.0.0.1 only.
+#   throughput  wrk on / against 1 and 2 workers and nginx with 1 and 2
+#               worker processes, alternating rounds; medians and ratio
+#   memory      VmRSS idle, after the load, with 10,000 idle keep-alive
+#               connections (each has had one request answered)
+#   lifecycle   start, stop and cascade of the supervisor, start and
+#               graceful stop of nginx; medians of 10
+# Prints a markdown table and writes it to bench-results.md at the top.
+# Environment: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CONNS (10000),
+# BENCH_LIFECYCLE (10).
+set -euo pipefail
+
+TOP="$(cd "$(dirname "$0")/.." && pwd)"
+SUPERVISOR="$TOP/supervisor/supervisor"
+WORKER="$TOP/worker/worker"
+OUT="$TOP/bench-results.md"
+ROUNDS=${BENCH_ROUNDS:-3}
+SECS=${BENCH_SECONDS:-5}
+CONNS=${BENCH_CONNS:-10000}
+LIFE=${BENCH_LIFECYCLE:-10}
+
+die() { echo "bench: $*" >&2; exit 1; }
+note() { echo "bench: $*" >&2; }
+
+if [ ! -x "$SUPERVISOR" ] || [ ! -x "$WORKER" ]; then die "run make first"; fi
+
+# ---- tools ------------------------------------------------------------
+NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+if ! command -v wrk >/dev/null || [ ! -x "$NGINX" ]; then
+	note "installing wrk and nginx-light"
+	apt-get update -qq >&2
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk nginx-light >&2
+	NGINX=$(command -v nginx || echo /usr/sbin/nginx)
+fi
+# Debian's package starts a system nginx on port 80; ours are separate.
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
+BIN="$TOP/build/bench"
+mkdir -p "$BIN"
+for t in holdconns lifecycle; do
+	cc -std=gnu11 -O2 -Wall -Wextra -D_GNU_SOURCE -o "$BIN/$t" \
+		"$TOP/tests/$t.c"
+done
+
+PIDS=()
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do
+		kill -TERM "$p" 2>/dev/null || true
+	done
+	for p in "${PIDS[@]}"; do
+		wait "$p" 2>/dev/null || true
+	done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Nothing listens on the port now, and no earlier pick took it.
+USED=" "
+free_port() {
+	local p
+	while :; do
+		p=$((20000 + RANDOM % 12000))
+		case $USED in *" $p "*) continue ;; esac
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			USED="$USED$p "
+			echo "$p"
+			return
+		fi
+	done
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+wait_port() {
+	local i
+	for ((i = 0; i < 500; i++)); do
+		port_open "$1" && return 0
+		sleep 0.01
+	done
+	die "nothing listens on port $1"
+}
+
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+children() { cat "/proc/$1/task/$1/children" 2>/dev/null || true; }
+kib_to_mib() { awk -v k="$1" 'BEGIN { printf "%.2f", k / 1024 }'; }
+
+# An nginx of its own: a prefix in $TMP, one port, N worker processes.
+nginx_conf() {	# DIR PORT WORKERS
+	mkdir -p "$1/logs"
+	cat >"$1/nginx.conf" <<-EOF
+	daemon off;
+	master_process on;
+	worker_processes $3;
+	worker_rlimit_nofile $((CONNS + 1000));
+	pid $1/nginx.pid;
+	error_log $1/logs/error.log warn;
+	events { worker_connections $((CONNS + 500)); }
+	http {
+	    access_log off;
+	    keepalive_requests 100000000;
+	    client_body_temp_path $1/body;
+	    proxy_temp_path $1/proxy;
+	    fastcgi_temp_path $1/fastcgi;
+	    uwsgi_temp_path $1/uwsgi;
+	    scgi_temp_path $1/scgi;
+	    server {
+	        listen 127.0.0.1:$2;
+	        location / { return 200 "Hello World\n"; }
+	    }
+	}
+	EOF
+}
+start_nginx() {	# DIR PORT WORKERS -> pid in $STARTED
+	nginx_conf "$1" "$2" "$3"
+	"$NGINX" -p "$1" -c "$1/nginx.conf" -e "$1/logs/error.log" \
+		2>>"$TMP/servers.log" &
+	STARTED=$!
+	PIDS+=("$STARTED")
+	wait_port "$2"
+}
+start_worker() {	# PORT -> pid in $STARTED
+	"$WORKER" -q -p "127.0.0.1:$1" --max-connections $((CONNS + 500)) \
+		2>>"$TMP/servers.log" &
+	STARTED=$!
+	PIDS+=("$STARTED")
+	wait_port "$1"
+}
+start_supervisor() {	# PORT WORKERS -> pid in $STARTED
+	"$SUPERVISOR" -q -w "$2" -p "127.0.0.1:$1" 2>>"$TMP/servers.log" &
+	STARTED=$!
+	PIDS+=("$STARTED")
+	wait_port "$1"
+}
+stop_server() {	# PID [SIGNAL]
+	kill -"${2:-TERM}" "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
+# Sum of VmRSS over the given pids, in KiB.
+rss_sum() {
+	local p sum=0
+	for p in "$@"; do
+		sum=$((sum + $(rss_kb "$p")))
+	done
+	echo "$sum"
+}
+
+# wrk's requests/s; a run with errors or non-2xx answers is flagged.
+run_wrk() {	# PORT LABEL
+	local out rps
+	out=$(wrk -t1 -c64 -d"${SECS}s" "http://127.0.0.1:$1/")
+	rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
+	[ -n "$rps" ] || die "wrk against $2 printed no rate: $out"
+	if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
+		note "$2: $(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr -s ' ')"
+	fi
+	echo "$rps"
+}
+median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 }
+	END { if (NR % 2) print v[(NR + 1) / 2];
+	      else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((CONNS + 100)) ]; then
+	die "ulimit -n is $(ulimit -n): $CONNS connections need more"
+fi
+
+# ---- throughput, and RSS idle / after load -----------------------------
+declare -A RPS_W RPS_N RSS
+for n in 1 2; do
+	pw=$(free_port)
+	pn=$(free_port)
+	if [ "$n" = 1 ]; then
+		start_worker "$pw"
+		wpids=("$STARTED")
+	else
+		start_supervisor "$pw" 2
+		sup=$STARTED
+		read -ra wpids <<<"$(children "$sup")"
+	fi
+	start_nginx "$TMP/nginx$n" "$pn" "$n"
+	npid=$STARTED
+	sleep 0.2	# nginx forks its workers after the listen
+	read -ra npids <<<"$(children "$npid")"
+	[ "${#wpids[@]}" = "$n" ] && [ "${#npids[@]}" = "$n" ] ||
+		die "expected $n worker processes: ${wpids[*]} / ${npids[*]}"
+	RSS[w_idle_$n]=$(rss_sum "${wpids[@]}")
+	RSS[n_idle_$n]=$(rss_sum "${npids[@]}")
+	w=() nx=()
+	for ((r = 1; r <= ROUNDS; r++)); do
+		w+=("$(run_wrk "$pw" "worker x$n")")
+		nx+=("$(run_wrk "$pn" "nginx x$n")")
+		note "$n worker(s), round $r: worker ${w[-1]}/s, nginx ${nx[-1]}/s"
+	done
+	sleep 0.2
+	RSS[w_load_$n]=$(rss_sum "${wpids[@]}")
+	RSS[n_load_$n]=$(rss_sum "${npids[@]}")
+	RPS_W[$n]=$(median "${w[@]}")
+	RPS_N[$n]=$(median "${nx[@]}")
+	RPS_W[all_$n]="${w[*]}"
+	RPS_N[all_$n]="${nx[*]}"
+	if [ "$n" = 1 ]; then stop_server "${wpids[0]}"; else stop_server "$sup"; fi
+	stop_server "$npid" QUIT
+done
+
+# ---- memory with idle keep-alive connections ---------------------------
+# Sets HELD_IDLE and HELD_WITH (KiB) for PID, a server on PORT.
+held_rss() {	# PORT PID
+	local hp i
+	HELD_IDLE=$(rss_kb "$2")
+	"$BIN/holdconns" "$1" "$CONNS" 60 >"$TMP/held" 2>>"$TMP/servers.log" &
+	hp=$!
+	PIDS+=("$hp")
+	for ((i = 0; i < 3000; i++)); do
+		grep -q held "$TMP/held" && break
+		kill -0 "$hp" 2>/dev/null ||
+			die "holdconns failed: $(tail -2 "$TMP/servers.log")"
+		sleep 0.01
+	done
+	grep -q held "$TMP/held" || die "holdconns did not finish in 30 s"
+	sleep 0.2
+	HELD_WITH=$(rss_kb "$2")
+	stop_server "$hp"
+}
+pw=$(free_port)
+start_worker "$pw"
+held_rss "$pw" "$STARTED"
+w_cidle=$HELD_IDLE w_conns=$HELD_WITH
+stop_server "$STARTED"
+pn=$(free_port)
+start_nginx "$TMP/nginxc" "$pn" 1
+npid=$STARTED
+sleep 0.2
+read -ra npids <<<"$(children "$npid")"
+held_rss "$pn" "${npids[0]}"
+n_cidle=$HELD_IDLE n_conns=$HELD_WITH
+stop_server "$npid" QUIT
+per_conn() { awk -v a="$1" -v b="$2" -v n="$CONNS" \
+	'BEGIN { printf "%.0f", (b - a) * 1024 / n }'; }
+
+# ---- lifecycle ----------------------------------------------------------
+lifecycle() {	# MODE SIGNAL PORTS COMMAND... -> "listen serve end" medians
+	"$BIN/lifecycle" "$1" "$LIFE" "$2" "$3" -- "${@:4}" \
+		2>>"$TMP/lifecycle.log" | awk '{ printf "%s ", $2 } END { print "" }'
+}
+l1=$(free_port)
+l2=$(free_port)
+read -r s_listen s_serve s_stop < <(lifecycle stop 15 "$l1,$l2" \
+	"$SUPERVISOR" -q -p "127.0.0.1:$l1" -p "127.0.0.1:$l2")
+read -r _ _ s_cascade < <(lifecycle cascade 15 "$l1,$l2" \
+	"$SUPERVISOR" -q -p "127.0.0.1:$l1" -p "127.0.0.1:$l2")
+ln=$(free_port)
+nginx_conf "$TMP/nginxl" "$ln" 1
+read -r n_listen n_serve n_stop < <(lifecycle stop 3 "$ln" \
+	"$NGINX" -p "$TMP/nginxl" -c "$TMP/nginxl/nginx.conf" \
+	-e "$TMP/nginxl/logs/error.log")
+[ -n "$s_stop" ] && [ -n "$s_cascade" ] && [ -n "$n_stop" ] ||
+	die "a lifecycle measure failed: $(tail -3 "$TMP/lifecycle.log")"
+
+# ---- the table ------------------------------------------------------------
+{
+	echo "| measure | worker | nginx | worker/nginx |"
+	echo "|---|---:|---:|---:|"
+	for n in 1 2; do
+		echo "| requests/s, $n worker(s) (median of $ROUNDS) | ${RPS_W[$n]} | ${RPS_N[$n]} | $(ratio "${RPS_W[$n]}" "${RPS_N[$n]}") |"
+	done
+	for n in 1 2; do
+		echo "| RSS idle, $n worker(s), MiB | $(kib_to_mib "${RSS[w_idle_$n]}") | $(kib_to_mib "${RSS[n_idle_$n]}") | $(ratio "${RSS[w_idle_$n]}" "${RSS[n_idle_$n]}") |"
+		echo "| RSS after the load, $n worker(s), MiB | $(kib_to_mib "${RSS[w_load_$n]}") | $(kib_to_mib "${RSS[n_load_$n]}") | $(ratio "${RSS[w_load_$n]}" "${RSS[n_load_$n]}") |"
+	done
+	echo "| RSS with $CONNS idle keep-alive connections, MiB | $(kib_to_mib "$w_conns") | $(kib_to_mib "$n_conns") | $(ratio "$w_conns" "$n_conns") |"
+	wpc=$(per_conn "$w_cidle" "$w_conns")
+	npc=$(per_conn "$n_cidle" "$n_conns")
+	echo "| bytes per idle keep-alive connection | $wpc | $npc | $(ratio "$wpc" "$npc") |"
+	echo "| start → both ports accepting, ms (median of $LIFE) | $s_listen | $n_listen | $(ratio "$s_listen" "$n_listen") |"
+	echo "| start → both ports answering \`GET /\`, ms | $s_serve | $n_serve | $(ratio "$s_serve" "$n_serve") |"
+	echo "| stop when idle (SIGTERM / nginx SIGQUIT) → exit, ms | $s_stop | $n_stop | $(ratio "$s_stop" "$n_stop") |"
+	echo "| killed worker (SIGKILL) → supervisor exit, ms | $s_cascade | – | – |"
+	echo
+	echo "Per-round requests/s — 1 worker: ${RPS_W[all_1]}; nginx: ${RPS_N[all_1]};" \
+		"2 workers: ${RPS_W[all_2]}; nginx: ${RPS_N[all_2]}."
+	echo "RSS is VmRSS of the worker process(es) (summed for two), and of nginx's"
+	echo "worker process(es) only, master not counted; per connection ="
+	echo "(RSS with connections − RSS idle) / $CONNS, each connection having had one"
+	echo "\`GET /\` answered, then held idle. nginx lifecycle: one port, in its own"
+	echo "prefix; the supervisor: two ports, one worker each."
+	echo
+	echo "Commands: \`wrk -t1 -c64 -d${SECS}s http://127.0.0.1:PORT/\`, rounds alternating"
+	echo "worker, nginx ($ROUNDS each); \`worker -q -p 127.0.0.1:PORT --max-connections $((CONNS + 500))\`;"
+	echo "\`supervisor -q -w 2 -p 127.0.0.1:PORT\`; nginx $("$NGINX" -v 2>&1 | sed 's/.*\///')"
+	echo "\`-p DIR -c DIR/nginx.conf\` with \`worker_processes 1|2\`, \`access_log off\`,"
+	echo "\`keepalive_requests 100000000\`, \`return 200 \"Hello World\\n\"\`;"
+	echo "\`holdconns PORT $CONNS\`; \`lifecycle stop|cascade $LIFE SIG PORTS -- supervisor -q"
+	echo "-p 127.0.0.1:P1 -p 127.0.0.1:P2\` and \`-- nginx -p DIR -c DIR/nginx.conf\`"
+	echo "(tests/holdconns.c, tests/lifecycle.c; connect polled every 100 µs)."
+	echo
+	echo "Machine: $(nproc) CPUs ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)),"
+	echo "Linux $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$TOP" diff --quiet HEAD -- worker supervisor 2>/dev/null || echo ' + local changes')."
+} >"$OUT"
+cat "$OUT"
