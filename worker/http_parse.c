@@ -438,6 +438,29 @@ static long chunk_trailer_step(struct http_chunked *c, unsigned char ch)
 	return 0;
 }
 
+/* chunk-size = 1*HEXDIG (RFC 9112 §7.1), then ';' or CRLF; no
+ * whitespace (as llhttp's strict mode). */
+static long chunk_size_step(struct http_chunked *c, unsigned char ch)
+{
+	int v = hex_value(ch);
+
+	if (v >= 0) {
+		if (c->size > (UINT64_MAX >> 4))
+			return chunk_fail(c, 400);	/* overflow */
+		c->size = c->size * 16 + (uint64_t)v;
+		c->digits++;
+	} else if (c->digits > 0 && ch == ';') {
+		c->state = CHUNK_EXT;
+		c->ext = EXT_BEFORE_NAME;
+		c->line_len = 0;
+	} else if (c->digits > 0 && ch == '\r') {
+		c->state = CHUNK_SIZE_LF;
+	} else {
+		return chunk_fail(c, 400);
+	}
+	return 0;
+}
+
 long http_chunked_decode(struct http_chunked *c, const char *in, size_t len,
 			 char *out, size_t out_cap)
 {
@@ -445,27 +468,11 @@ long http_chunked_decode(struct http_chunked *c, const char *in, size_t len,
 
 	while (i < len && c->state != CHUNK_DONE) {
 		unsigned char ch = (unsigned char)in[i];
-		int v;
 
 		switch (c->state) {
 		case CHUNK_SIZE:
-			v = hex_value(ch);
-			if (v >= 0) {
-				if (c->size > (UINT64_MAX >> 4))
-					return chunk_fail(c, 400);
-				c->size = c->size * 16 + (uint64_t)v;
-				c->digits++;
-			} else if (c->digits == 0) {
-				return chunk_fail(c, 400);
-			} else if (ch == ';') {
-				c->state = CHUNK_EXT;
-				c->ext = EXT_BEFORE_NAME;
-				c->line_len = 0;
-			} else if (ch == '\r') {
-				c->state = CHUNK_SIZE_LF;
-			} else {
-				return chunk_fail(c, 400);
-			}
+			if (chunk_size_step(c, ch) < 0)
+				return HTTP_ERROR;
 			break;
 		case CHUNK_EXT:
 			if (++c->line_len > HTTP_FIELDS_MAX ||
