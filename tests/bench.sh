@@ -82,21 +82,32 @@ wait_port() {
 	die "nothing listens on port $1"
 }
 
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+# Both bind before they fork: wait for the worker processes too.
+wait_children() {	# PID N
+	local i c
+	for ((i = 0; i < 500; i++)); do
+		read -ra c <<<"$(children "$1")"
+		[ "${#c[@]}" -ge "$2" ] && { sleep 0.05; return 0; }
+		sleep 0.01
+	done
+	die "pid $1 has not started $2 worker processes"
+}
 children() { cat "/proc/$1/task/$1/children" 2>/dev/null || true; }
+rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
 kib_to_mib() { awk -v k="$1" 'BEGIN { printf "%.2f", k / 1024 }'; }
 
-# An nginx of its own: a prefix in $TMP, one port, N worker processes.
-nginx_conf() {	# DIR PORT WORKERS
+# An nginx of its own: a prefix in $TMP, one port, N worker processes,
+# room for CONNS connections only where asked (nginx preallocates them).
+nginx_conf() {	# DIR PORT WORKERS [MAX-CONNECTIONS]
 	mkdir -p "$1/logs"
 	cat >"$1/nginx.conf" <<-EOF
 	daemon off;
 	master_process on;
 	worker_processes $3;
-	worker_rlimit_nofile $((CONNS + 1000));
+	worker_rlimit_nofile $((${4:-1024} + 500));
 	pid $1/nginx.pid;
 	error_log $1/logs/error.log warn;
-	events { worker_connections $((CONNS + 500)); }
+	events { worker_connections ${4:-1024}; }
 	http {
 	    access_log off;
 	    keepalive_requests 100000000;
@@ -112,13 +123,14 @@ nginx_conf() {	# DIR PORT WORKERS
 	}
 	EOF
 }
-start_nginx() {	# DIR PORT WORKERS -> pid in $STARTED
-	nginx_conf "$1" "$2" "$3"
+start_nginx() {	# DIR PORT WORKERS [MAX-CONNECTIONS] -> pid in $STARTED
+	nginx_conf "$@"
 	"$NGINX" -p "$1" -c "$1/nginx.conf" -e "$1/logs/error.log" \
 		2>>"$TMP/servers.log" &
 	STARTED=$!
 	PIDS+=("$STARTED")
 	wait_port "$2"
+	wait_children "$STARTED" "$3"
 }
 start_worker() {	# PORT -> pid in $STARTED
 	"$WORKER" -q -p "127.0.0.1:$1" --max-connections $((CONNS + 500)) \
@@ -132,6 +144,7 @@ start_supervisor() {	# PORT WORKERS -> pid in $STARTED
 	STARTED=$!
 	PIDS+=("$STARTED")
 	wait_port "$1"
+	wait_children "$STARTED" "$2"
 }
 stop_server() {	# PID [SIGNAL]
 	kill -"${2:-TERM}" "$1" 2>/dev/null || true
@@ -163,6 +176,7 @@ median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 }
 	      else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
+LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((CONNS + 100)) ]; then
 	die "ulimit -n is $(ulimit -n): $CONNS connections need more"
@@ -183,7 +197,6 @@ for n in 1 2; do
 	fi
 	start_nginx "$TMP/nginx$n" "$pn" "$n"
 	npid=$STARTED
-	sleep 0.2	# nginx forks its workers after the listen
 	read -ra npids <<<"$(children "$npid")"
 	[ "${#wpids[@]}" = "$n" ] && [ "${#npids[@]}" = "$n" ] ||
 		die "expected $n worker processes: ${wpids[*]} / ${npids[*]}"
@@ -211,6 +224,7 @@ done
 held_rss() {	# PORT PID
 	local hp i
 	HELD_IDLE=$(rss_kb "$2")
+	: >"$TMP/held"
 	"$BIN/holdconns" "$1" "$CONNS" 60 >"$TMP/held" 2>>"$TMP/servers.log" &
 	hp=$!
 	PIDS+=("$hp")
@@ -231,9 +245,8 @@ held_rss "$pw" "$STARTED"
 w_cidle=$HELD_IDLE w_conns=$HELD_WITH
 stop_server "$STARTED"
 pn=$(free_port)
-start_nginx "$TMP/nginxc" "$pn" 1
+start_nginx "$TMP/nginxc" "$pn" 1 $((CONNS + 500))
 npid=$STARTED
-sleep 0.2
 read -ra npids <<<"$(children "$npid")"
 held_rss "$pn" "${npids[0]}"
 n_cidle=$HELD_IDLE n_conns=$HELD_WITH
@@ -271,6 +284,7 @@ read -r n_listen n_serve n_stop < <(lifecycle stop 3 "$ln" \
 		echo "| RSS idle, $n worker(s), MiB | $(kib_to_mib "${RSS[w_idle_$n]}") | $(kib_to_mib "${RSS[n_idle_$n]}") | $(ratio "${RSS[w_idle_$n]}" "${RSS[n_idle_$n]}") |"
 		echo "| RSS after the load, $n worker(s), MiB | $(kib_to_mib "${RSS[w_load_$n]}") | $(kib_to_mib "${RSS[n_load_$n]}") | $(ratio "${RSS[w_load_$n]}" "${RSS[n_load_$n]}") |"
 	done
+	echo "| RSS idle, room for $((CONNS + 500)) connections, MiB | $(kib_to_mib "$w_cidle") | $(kib_to_mib "$n_cidle") | $(ratio "$w_cidle" "$n_cidle") |"
 	echo "| RSS with $CONNS idle keep-alive connections, MiB | $(kib_to_mib "$w_conns") | $(kib_to_mib "$n_conns") | $(ratio "$w_conns" "$n_conns") |"
 	wpc=$(per_conn "$w_cidle" "$w_conns")
 	npc=$(per_conn "$n_cidle" "$n_conns")
@@ -286,7 +300,9 @@ read -r n_listen n_serve n_stop < <(lifecycle stop 3 "$ln" \
 	echo "worker process(es) only, master not counted; per connection ="
 	echo "(RSS with connections − RSS idle) / $CONNS, each connection having had one"
 	echo "\`GET /\` answered, then held idle. nginx lifecycle: one port, in its own"
-	echo "prefix; the supervisor: two ports, one worker each."
+	echo "prefix; the supervisor: two ports, one worker each. nginx has"
+	echo "\`worker_connections 1024\` except for the $CONNS connections"
+	echo "(\`$((CONNS + 500))\`): it preallocates them, hence its higher idle RSS there."
 	echo
 	echo "Commands: \`wrk -t1 -c64 -d${SECS}s http://127.0.0.1:PORT/\`, rounds alternating"
 	echo "worker, nginx ($ROUNDS each); \`worker -q -p 127.0.0.1:PORT --max-connections $((CONNS + 500))\`;"
@@ -298,6 +314,6 @@ read -r n_listen n_serve n_stop < <(lifecycle stop 3 "$ln" \
 	echo "(tests/holdconns.c, tests/lifecycle.c; connect polled every 100 µs)."
 	echo
 	echo "Machine: $(nproc) CPUs ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)),"
-	echo "Linux $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ), commit $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$TOP" diff --quiet HEAD -- worker supervisor 2>/dev/null || echo ' + local changes')."
+	echo "Linux $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ), load average at start $LOAD, commit $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$TOP" diff --quiet HEAD -- worker supervisor 2>/dev/null || echo ' + local changes')."
 } >"$OUT"
 cat "$OUT"
