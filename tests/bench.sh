@@ -93,7 +93,7 @@ wait_children() {	# PID N
 	die "pid $1 has not started $2 worker processes"
 }
 children() { cat "/proc/$1/task/$1/children" 2>/dev/null || true; }
-rss_kb() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"; }
+rss_kb() { awk -v f="${2:-VmRSS}:" '$1 == f { print $2 }' "/proc/$1/status"; }
 kib_to_mib() { awk -v k="$1" 'BEGIN { printf "%.2f", k / 1024 }'; }
 
 # An nginx of its own: a prefix in $TMP, one port, N worker processes,
@@ -151,11 +151,12 @@ stop_server() {	# PID [SIGNAL]
 	wait "$1" 2>/dev/null || true
 }
 
-# Sum of VmRSS over the given pids, in KiB.
-rss_sum() {
-	local p sum=0
+# Sum of a /proc/PID/status field (VmRSS, RssAnon) over pids, in KiB.
+rss_sum() {	# FIELD PID...
+	local p sum=0 f=$1
+	shift
 	for p in "$@"; do
-		sum=$((sum + $(rss_kb "$p")))
+		sum=$((sum + $(rss_kb "$p" "$f")))
 	done
 	echo "$sum"
 }
@@ -183,7 +184,7 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((CONNS + 100)) ]; t
 fi
 
 # ---- throughput, and RSS idle / after load -----------------------------
-declare -A RPS_W RPS_N RSS
+declare -A RPS_W RPS_N RSS ANON
 for n in 1 2; do
 	pw=$(free_port)
 	pn=$(free_port)
@@ -200,8 +201,10 @@ for n in 1 2; do
 	read -ra npids <<<"$(children "$npid")"
 	[ "${#wpids[@]}" = "$n" ] && [ "${#npids[@]}" = "$n" ] ||
 		die "expected $n worker processes: ${wpids[*]} / ${npids[*]}"
-	RSS[w_idle_$n]=$(rss_sum "${wpids[@]}")
-	RSS[n_idle_$n]=$(rss_sum "${npids[@]}")
+	RSS[w_idle_$n]=$(rss_sum VmRSS "${wpids[@]}")
+	ANON[w_idle_$n]=$(rss_sum RssAnon "${wpids[@]}")
+	RSS[n_idle_$n]=$(rss_sum VmRSS "${npids[@]}")
+	ANON[n_idle_$n]=$(rss_sum RssAnon "${npids[@]}")
 	w=() nx=()
 	for ((r = 1; r <= ROUNDS; r++)); do
 		w+=("$(run_wrk "$pw" "worker x$n")")
@@ -209,8 +212,10 @@ for n in 1 2; do
 		note "$n worker(s), round $r: worker ${w[-1]}/s, nginx ${nx[-1]}/s"
 	done
 	sleep 0.2
-	RSS[w_load_$n]=$(rss_sum "${wpids[@]}")
-	RSS[n_load_$n]=$(rss_sum "${npids[@]}")
+	RSS[w_load_$n]=$(rss_sum VmRSS "${wpids[@]}")
+	ANON[w_load_$n]=$(rss_sum RssAnon "${wpids[@]}")
+	RSS[n_load_$n]=$(rss_sum VmRSS "${npids[@]}")
+	ANON[n_load_$n]=$(rss_sum RssAnon "${npids[@]}")
 	RPS_W[$n]=$(median "${w[@]}")
 	RPS_N[$n]=$(median "${nx[@]}")
 	RPS_W[all_$n]="${w[*]}"
@@ -273,6 +278,8 @@ read -r n_listen n_serve n_stop < <(lifecycle stop 3 "$ln" \
 [ -n "$s_stop" ] && [ -n "$s_cascade" ] && [ -n "$n_stop" ] ||
 	die "a lifecycle measure failed: $(tail -3 "$TMP/lifecycle.log")"
 
+mem_cell() { echo "$(kib_to_mib "${RSS[$1]}") ($(kib_to_mib "${ANON[$1]}"))"; }
+
 # ---- the table ------------------------------------------------------------
 {
 	echo "| measure | worker | nginx | worker/nginx |"
@@ -281,8 +288,9 @@ read -r n_listen n_serve n_stop < <(lifecycle stop 3 "$ln" \
 		echo "| requests/s, $n worker(s) (median of $ROUNDS) | ${RPS_W[$n]} | ${RPS_N[$n]} | $(ratio "${RPS_W[$n]}" "${RPS_N[$n]}") |"
 	done
 	for n in 1 2; do
-		echo "| RSS idle, $n worker(s), MiB | $(kib_to_mib "${RSS[w_idle_$n]}") | $(kib_to_mib "${RSS[n_idle_$n]}") | $(ratio "${RSS[w_idle_$n]}" "${RSS[n_idle_$n]}") |"
-		echo "| RSS after the load, $n worker(s), MiB | $(kib_to_mib "${RSS[w_load_$n]}") | $(kib_to_mib "${RSS[n_load_$n]}") | $(ratio "${RSS[w_load_$n]}" "${RSS[n_load_$n]}") |"
+		for k in idle load; do
+			echo "| RSS $([ $k = idle ] && echo idle || echo after the load), $n worker(s), MiB (anon) | $(mem_cell w_${k}_$n) | $(mem_cell n_${k}_$n) | $(ratio "${RSS[w_${k}_$n]}" "${RSS[n_${k}_$n]}") |"
+		done
 	done
 	echo "| RSS idle, room for $((CONNS + 500)) connections, MiB | $(kib_to_mib "$w_cidle") | $(kib_to_mib "$n_cidle") | $(ratio "$w_cidle" "$n_cidle") |"
 	echo "| RSS with $CONNS idle keep-alive connections, MiB | $(kib_to_mib "$w_conns") | $(kib_to_mib "$n_conns") | $(ratio "$w_conns" "$n_conns") |"
@@ -296,7 +304,8 @@ read -r n_listen n_serve n_stop < <(lifecycle stop 3 "$ln" \
 	echo
 	echo "Per-round requests/s — 1 worker: ${RPS_W[all_1]}; nginx: ${RPS_N[all_1]};" \
 		"2 workers: ${RPS_W[all_2]}; nginx: ${RPS_N[all_2]}."
-	echo "RSS is VmRSS of the worker process(es) (summed for two), and of nginx's"
+	echo "RSS is VmRSS (in brackets its RssAnon part: VmRSS also counts the shared"
+	echo "C library pages mapped) of the worker process(es) (summed for two), and of nginx's"
 	echo "worker process(es) only, master not counted; per connection ="
 	echo "(RSS with connections − RSS idle) / $CONNS, each connection having had one"
 	echo "\`GET /\` answered, then held idle. nginx lifecycle: one port, in its own"
