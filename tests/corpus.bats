@@ -4,14 +4,21 @@
 # Where the README tags a case with a caveat, the SPEC decides: HTTP/1.1
 # without Host, bare LF, bare CR, obs-fold and control characters are 400.
 
+up_or_gone() { port_open "$PORT" || pid_gone "$WORKER_PID"; }
+
 setup_file() {
 	load helpers
 	RAWHTTP="$BATS_FILE_TMPDIR/rawhttp"
 	${CC:-cc} -O1 -o "$RAWHTTP" "$TOP/tests/rawhttp.c"
-	PORT=$(free_port)
-	"$WORKER" -q -p "127.0.0.1:$PORT" 3>&- &
-	WORKER_PID=$!
-	wait_until 10 port_open "$PORT"
+	local try
+	for try in 1 2 3 4 5; do	# a port a parallel test's client holds
+		: "$RANDOM"		# (see start_worker in worker.bats)
+		PORT=$(free_port)
+		"$WORKER" -q -p "127.0.0.1:$PORT" 3>&- &
+		WORKER_PID=$!
+		wait_until 10 up_or_gone
+		! pid_alive "$WORKER_PID" || break
+	done
 	export RAWHTTP PORT WORKER_PID
 }
 
