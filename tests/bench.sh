@@ -161,20 +161,38 @@ rss_sum() {	# FIELD PID...
 	echo "$sum"
 }
 
-# wrk's requests/s; a run with errors or non-2xx answers is flagged.
-run_wrk() {	# PORT LABEL
-	local out rps
+# CPU time (user + system) of the given pids so far, in clock ticks.
+cpu_ticks() {
+	local p stat sum=0 f
+	for p in "$@"; do
+		stat=$(<"/proc/$p/stat")
+		read -ra f <<<"${stat##*) }"
+		sum=$((sum + f[11] + f[12]))	# utime, stime: fields 14 and 15
+	done
+	echo "$sum"
+}
+TICK_US=$((1000000 / $(getconf CLK_TCK)))
+
+# Sets WRK_RPS, wrk's requests/s, and WRK_CPU, the server's CPU time per
+# request in µs; a run with errors or non-2xx answers is flagged.
+run_wrk() {	# PORT LABEL SERVER-PID...
+	local out reqs t0 t1
+	t0=$(cpu_ticks "${@:3}")
 	out=$(wrk -t1 -c64 -d"${SECS}s" "http://127.0.0.1:$1/")
-	rps=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
-	[ -n "$rps" ] || die "wrk against $2 printed no rate: $out"
+	t1=$(cpu_ticks "${@:3}")
+	WRK_RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
+	reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
+	[ -n "$WRK_RPS" ] && [ -n "$reqs" ] ||
+		die "wrk against $2 printed no rate: $out"
+	WRK_CPU=$(awk -v t=$((t1 - t0)) -v us="$TICK_US" -v n="$reqs" \
+		'BEGIN { printf "%.2f", t * us / n }')
 	if grep -qE 'Non-2xx|Socket errors' <<<"$out"; then
 		note "$2: $(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr -s ' ')"
 	fi
-	echo "$rps"
 }
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 }
 	END { if (NR % 2) print v[(NR + 1) / 2];
-	      else printf "%.0f\n", (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+	      else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -184,7 +202,7 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((CONNS + 100)) ]; t
 fi
 
 # ---- throughput, and RSS idle / after load -----------------------------
-declare -A RPS_W RPS_N RSS ANON
+declare -A RPS_W RPS_N CPU_W CPU_N RSS ANON
 for n in 1 2; do
 	pw=$(free_port)
 	pn=$(free_port)
@@ -205,12 +223,17 @@ for n in 1 2; do
 	ANON[w_idle_$n]=$(rss_sum RssAnon "${wpids[@]}")
 	RSS[n_idle_$n]=$(rss_sum VmRSS "${npids[@]}")
 	ANON[n_idle_$n]=$(rss_sum RssAnon "${npids[@]}")
-	w=() nx=()
+	w=() nx=() wc=() nc=()
 	for ((r = 1; r <= ROUNDS; r++)); do
-		w+=("$(run_wrk "$pw" "worker x$n")")
-		nx+=("$(run_wrk "$pn" "nginx x$n")")
-		note "$n worker(s), round $r: worker ${w[-1]}/s, nginx ${nx[-1]}/s"
+		run_wrk "$pw" "worker x$n" "${wpids[@]}"
+		w+=("$WRK_RPS") wc+=("$WRK_CPU")
+		run_wrk "$pn" "nginx x$n" "${npids[@]}"
+		nx+=("$WRK_RPS") nc+=("$WRK_CPU")
+		note "$n worker(s), round $r: worker ${w[-1]}/s ${wc[-1]} µs," \
+			"nginx ${nx[-1]}/s ${nc[-1]} µs"
 	done
+	CPU_W[$n]=$(median "${wc[@]}")
+	CPU_N[$n]=$(median "${nc[@]}")
 	sleep 0.2
 	RSS[w_load_$n]=$(rss_sum VmRSS "${wpids[@]}")
 	ANON[w_load_$n]=$(rss_sum RssAnon "${wpids[@]}")
@@ -288,6 +311,9 @@ mem_cell() { echo "$(kib_to_mib "${RSS[$1]}") ($(kib_to_mib "${ANON[$1]}"))"; }
 		echo "| requests/s, $n worker(s) (median of $ROUNDS) | ${RPS_W[$n]} | ${RPS_N[$n]} | $(ratio "${RPS_W[$n]}" "${RPS_N[$n]}") |"
 	done
 	for n in 1 2; do
+		echo "| server CPU per request, $n worker(s), µs (median) | ${CPU_W[$n]} | ${CPU_N[$n]} | $(ratio "${CPU_W[$n]}" "${CPU_N[$n]}") |"
+	done
+	for n in 1 2; do
 		for k in idle load; do
 			echo "| RSS $([ $k = idle ] && echo idle || echo after the load), $n worker(s), MiB (anon) | $(mem_cell w_${k}_$n) | $(mem_cell n_${k}_$n) | $(ratio "${RSS[w_${k}_$n]}" "${RSS[n_${k}_$n]}") |"
 		done
@@ -304,6 +330,9 @@ mem_cell() { echo "$(kib_to_mib "${RSS[$1]}") ($(kib_to_mib "${ANON[$1]}"))"; }
 	echo
 	echo "Per-round requests/s — 1 worker: ${RPS_W[all_1]}; nginx: ${RPS_N[all_1]};" \
 		"2 workers: ${RPS_W[all_2]}; nginx: ${RPS_N[all_2]}."
+	echo "Server CPU = user + system time of the worker processes (nginx: its workers)"
+	echo "over a round, from /proc/PID/stat, divided by the requests wrk counted: wrk"
+	echo "with one thread is the bottleneck here, so this is the server's cost."
 	echo "RSS is VmRSS (in brackets its RssAnon part: VmRSS also counts the shared"
 	echo "C library pages mapped) of the worker process(es) (summed for two), and of nginx's"
 	echo "worker process(es) only, master not counted; per connection ="
