@@ -6,12 +6,15 @@ TOP="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 SUPERVISOR="$TOP/supervisor/supervisor"
 WORKER="$TOP/worker/worker"
 
-# A TCP port nothing on 127.0.0.1 listens on now.
+# A TCP port nothing on this machine listens on now, below the ephemeral
+# range: a port that an outgoing connection holds cannot be bound either.
 free_port() {
-	local p
+	local lo p
+	read -r lo _ < /proc/sys/net/ipv4/ip_local_port_range
+	[ "$lo" -gt 12000 ] || lo=32768
 	while :; do
-		p=$((20000 + RANDOM % 40000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+		p=$((10000 + RANDOM % (lo - 10000)))
+		if ! port_open "$p"; then
 			echo "$p"
 			return
 		fi
@@ -32,7 +35,15 @@ wait_until() {
 	done
 }
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Whether something listens on TCP port $1 (any address), read from the
+# kernel's tables rather than by connecting: a connect can fail for want of
+# an ephemeral port while another test loads the machine.
+port_open() {
+	local hex
+	hex=$(printf '%04X' "$1")
+	grep -qE "^ *[0-9]+: [0-9A-F]+:$hex [0-9A-F]+:0000 0A " \
+		/proc/net/tcp /proc/net/tcp6 2>/dev/null
+}
 port_closed() { ! port_open "$1"; }
 pid_alive() { kill -0 "$1" 2>/dev/null && [ "$(proc_state "$1")" != Z ]; }
 pid_gone() { ! pid_alive "$1"; }

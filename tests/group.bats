@@ -1,0 +1,106 @@
+#!/usr/bin/env bats
+# The supervisor with the real worker: prefork on a shared socket, the
+# cascades and a graceful stop end to end, the default ports.
+
+setup() {
+	load supervisor_lib
+	sup_setup
+}
+
+teardown() { sup_teardown; }
+
+worker_pids() { children_of "$SUP" | while read -r p; do
+	grep -q '^Name:.*worker' "/proc/$p/status" 2>/dev/null && echo "$p"; done; }
+workers_up() { [ "$(worker_pids | wc -l)" -eq "$1" ]; }
+summaries() { grep -c 'stopped: answered=' "$LOG"; }
+
+@test "--workers 2: two workers per port share one socket and serve it" {
+	start_sup -p "127.0.0.1:$PORT" -w 2
+	wait_until 10 workers_up 2
+	wait_until 10 port_open "$PORT"
+	inodes=$(for p in $(worker_pids); do readlink "/proc/$p/fd/3"; done | sort -u)
+	echo "$inodes"
+	[ "$(echo "$inodes" | wc -l)" -eq 1 ]
+	[[ "$inodes" == socket:* ]]
+	pids=()
+	for _ in $(seq 40); do
+		curl -sf "http://127.0.0.1:$PORT/" -o /dev/null 3>&- &
+		pids+=($!)
+	done
+	for p in "${pids[@]}"; do wait "$p"; done
+	stop_sup TERM
+	cat "$LOG"
+	[ "$status" -eq 0 ]
+	[ "$(summaries)" -eq 2 ]
+	total=$(grep -o 'answered=[0-9]*' "$LOG" | cut -d= -f2 | awk '{ s += $1 } END { print s }')
+	[ "$total" -eq 40 ]
+}
+
+@test "a killed worker: the others drain and exit 0, the supervisor exits 137" {
+	start_sup -p "127.0.0.1:$PORT" -w 2
+	wait_until 10 workers_up 2
+	victim=$(worker_pids | head -1)
+	kill -KILL "$victim"
+	wait_exit "$SUP" 30
+	cat "$LOG"
+	[ "$status" -eq 137 ]
+	grep -q "pid=$victim killed by SIGKILL" "$LOG"
+	grep -q 'worker:[0-9]*#[0-9] pid=[0-9]* exited with status 0' "$LOG"
+	[ "$(summaries)" -eq 1 ]
+	port_closed "$PORT"
+}
+
+@test "--fail-after: both ports' workers drain and stop, exit 1" {
+	other=$(free_port)
+	start_sup -p "127.0.0.1:$PORT" -p "127.0.0.1:$other" -f 0.5
+	wait_exit "$SUP" 30
+	cat "$LOG"
+	[ "$status" -eq 1 ]
+	grep -q "worker:$PORT#1 pid=[0-9]* exited with status 0" "$LOG"
+	grep -q "worker:$other#1 pid=[0-9]* exited with status 0" "$LOG"
+	[ "$(summaries)" -eq 2 ]
+}
+
+@test "SIGTERM with a request in flight: it is answered, then exit 0" {
+	start_sup -v -p "127.0.0.1:$PORT"	# -v: the worker logs requests
+	wait_until 10 port_open "$PORT"
+	curl -s -D "$BATS_TEST_TMPDIR/h" -o "$BATS_TEST_TMPDIR/body" \
+		"http://127.0.0.1:$PORT/sleep?ms=800" 3>&- &
+	client=$!
+	wait_until 10 grep -q 'request: GET /sleep' "$LOG"
+	kill -TERM "$SUP"
+	wait "$client"
+	wait_exit "$SUP" 30
+	cat "$LOG"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/body")" = "slept 800 ms" ]
+	grep -qi '^connection: close' "$BATS_TEST_TMPDIR/h"
+	grep -q 'abandoned_requests=0 abandoned_events=0' "$LOG"
+}
+
+@test "a worker cut by its drain timeout: the supervisor exits with its 3" {
+	start_sup -v -p "127.0.0.1:$PORT" -d 0.3
+	wait_until 10 port_open "$PORT"
+	curl -s "http://127.0.0.1:$PORT/sleep?ms=5000" -o /dev/null 3>&- &
+	wait_until 10 grep -q 'request: GET /sleep' "$LOG"
+	stop_sup TERM
+	cat "$LOG"
+	[ "$status" -eq 3 ]
+	grep -q 'abandoned_requests=1' "$LOG"
+}
+
+@test "defaults: ports 8888 and 8889, the worker found in the build tree" {
+	if port_open 8888 || port_open 8889; then
+		skip "8888 or 8889 is busy on this machine"
+	fi
+	start_sup
+	wait_until 10 port_open 8888
+	wait_until 10 port_open 8889
+	[ "$(curl -s http://127.0.0.1:8888/)" = "Hello World" ]
+	[ "$(curl -s http://127.0.0.1:8889/)" = "Hello World" ]
+	grep -q "worker $TOP/supervisor/../worker/worker" "$LOG"
+	stop_sup INT
+	[ "$status" -eq 0 ]
+	port_closed 8888
+	port_closed 8889
+}
