@@ -13,7 +13,8 @@ free_port() {
 	read -r lo _ < /proc/sys/net/ipv4/ip_local_port_range
 	[ "$lo" -gt 12000 ] || lo=32768
 	while :; do
-		p=$((10000 + RANDOM % (lo - 10000)))
+		# SRANDOM: RANDOM repeats in every $(...) from one shell
+		p=$((10000 + SRANDOM % (lo - 10000)))
 		if ! port_open "$p"; then
 			echo "$p"
 			return
