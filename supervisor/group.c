@@ -340,7 +340,8 @@ int group_start(struct group *g, const struct config *c,
 		for (long w = 1; w <= c->workers && rc == 0; w++) {
 			snprintf(name, sizeof name, "worker:%u#%ld",
 				 c->ports[i].port, w);
-			pid = spawn_worker(plan, fds[i], &pidfd, err, sizeof err);
+			pid = spawn_worker(plan, name, fds[i], &pidfd, err,
+					   sizeof err);
 			if (pid < 0 || group_add(g, name, pid, pidfd) < 0) {
 				log_err("%s: %s", name, err);
 				rc = -1;

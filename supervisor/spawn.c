@@ -119,7 +119,7 @@ static int spawn_inherited_var(const char *v)
 {
 	static const char *const drop[] = {
 		"LISTEN_PID=", "LISTEN_FDS=", "LISTEN_FDNAMES=",
-		"LISTEN_PIDFDID=", "NOTIFY_SOCKET=",
+		"LISTEN_PIDFDID=", "NOTIFY_SOCKET=", "WORKER_NAME=",
 	};
 	for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
 		if (!strncmp(v, drop[i], strlen(drop[i])))
@@ -133,7 +133,7 @@ static int spawn_build_env(struct spawn_plan *p)
 
 	while (environ[n])
 		n++;
-	if (!(p->envp = calloc(n + 4, sizeof *p->envp)))
+	if (!(p->envp = calloc(n + 5, sizeof *p->envp)))
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		if (spawn_inherited_var(environ[i]))
@@ -142,6 +142,7 @@ static int spawn_build_env(struct spawn_plan *p)
 	p->envp[k++] = p->listen_pid;
 	p->envp[k++] = "LISTEN_FDS=1";
 	p->envp[k++] = "LISTEN_FDNAMES=http";
+	p->envp[k++] = p->worker_name;
 	p->envp[k] = NULL;
 	return 0;
 }
@@ -300,8 +301,8 @@ static void spawn_reap_failed(pid_t pid)
 		;
 }
 
-pid_t spawn_worker(struct spawn_plan *p, int listen_fd, int *pidfd,
-		   char *err, size_t errlen)
+pid_t spawn_worker(struct spawn_plan *p, const char *name, int listen_fd,
+		   int *pidfd, char *err, size_t errlen)
 {
 	struct spawn_failure f;
 	pid_t parent = getpid(), pid;
@@ -309,6 +310,7 @@ pid_t spawn_worker(struct spawn_plan *p, int listen_fd, int *pidfd,
 	ssize_t r;
 
 	*pidfd = -1;
+	snprintf(p->worker_name, sizeof p->worker_name, "WORKER_NAME=%s", name);
 	if (pipe2(pipefd, O_CLOEXEC) < 0) {
 		snprintf(err, errlen, "pipe: %s", strerror(errno));
 		return -1;

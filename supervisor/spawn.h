@@ -14,6 +14,7 @@ struct spawn_plan {
 	char *argv[8];		/* the worker's command line */
 	char **envp;		/* environ without LISTEN_* and NOTIFY_SOCKET */
 	char listen_pid[32];	/* "LISTEN_PID=", the child writes its pid */
+	char worker_name[48];	/* "WORKER_NAME=worker:8888#1" */
 	int use_pidfd;
 	int as_user;		/* 0: keep the supervisor's user */
 	uid_t uid;
@@ -30,11 +31,11 @@ int spawn_prepare(struct spawn_plan *p, const struct config *c,
 		  const char *self, char *err, size_t errlen);
 void spawn_release(struct spawn_plan *p);
 
-/* Fork and exec a worker on listen_fd.  Returns its pid (and its pidfd in
+/* Fork and exec the worker called name on listen_fd.  Returns its pid (and its pidfd in
  * *pidfd, -1 without pidfds) once the exec has succeeded, or -1 with the
  * reason in err; a child that failed before exec has been reaped. */
-pid_t spawn_worker(struct spawn_plan *p, int listen_fd, int *pidfd,
-		   char *err, size_t errlen);
+pid_t spawn_worker(struct spawn_plan *p, const char *name, int listen_fd,
+		   int *pidfd, char *err, size_t errlen);
 
 /* Fork the failing child: it exits 1 after ms, or 0 when SIGTERM comes
  * first.  Returns its pid, or -1 with the reason in err. */

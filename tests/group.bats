@@ -104,3 +104,31 @@ summaries() { grep -c 'stopped: answered=' "$LOG"; }
 	port_closed 8888
 	port_closed 8889
 }
+
+@test "on the journal: <N> prefixes, no own name; workers say which they are" {
+	: > "$LOG"
+	# The check is stderr's device:inode, whatever kind of file it is.
+	JOURNAL_STREAM=$(stat -c '%d:%i' "$LOG")
+	export JOURNAL_STREAM
+	start_sup -p "127.0.0.1:$PORT"
+	wait_until 10 port_open "$PORT"
+	wait_until 10 grep -q 'serving' "$LOG"
+	stop_sup TERM
+	cat "$LOG"
+	[ "$status" -eq 0 ]
+	grep -q '^<5>stopping: SIGTERM$' "$LOG"
+	grep -q "^<5>worker:$PORT#1 pid=[0-9]*: stopped: answered=0 " "$LOG"
+	! grep -qv '^<[0-7]>' "$LOG"
+	! grep -q 'supervisor\[' "$LOG"
+	! grep -q 'worker\[' "$LOG"
+}
+
+@test "elsewhere: name[pid]: lines, no <N>" {
+	JOURNAL_STREAM=1:1 start_sup -p "127.0.0.1:$PORT"
+	wait_until 10 grep -q 'serving' "$LOG"
+	stop_sup TERM
+	[ "$status" -eq 0 ]
+	! grep -q '^<' "$LOG"
+	grep -q '^supervisor\[[0-9]*\]: exiting with status 0$' "$LOG"
+	grep -q '^worker\[[0-9]*\]: stopped: ' "$LOG"
+}

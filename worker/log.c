@@ -15,6 +15,7 @@ static int log_journal;		/* stderr is the journal's stream socket */
 static int log_fd = 2;		/* where lines go; see log_open_nonblocking */
 static int log_is_socket;
 static pid_t log_pid;
+static char log_tag[64];
 
 static int log_stderr_is_journal(const struct stat *st)
 {
@@ -66,6 +67,11 @@ void log_init(const char *prog, int verbosity)
 	log_open_nonblocking(&st);
 }
 
+void log_set_tag(const char *tag)
+{
+	snprintf(log_tag, sizeof log_tag, "%s", tag);
+}
+
 int log_enabled(enum log_level level)
 {
 	return (int)level <= log_max;
@@ -80,7 +86,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	if (!log_enabled(level))
 		return;
 	if (log_journal)
-		n = snprintf(line, sizeof line, "<%d>", (int)level);
+		n = snprintf(line, sizeof line, "<%d>%s%s", (int)level, log_tag,
+			     log_tag[0] ? ": " : "");
 	else
 		n = snprintf(line, sizeof line, "%s[%ld]: ", log_prog,
 			     (long)log_pid);

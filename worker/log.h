@@ -24,6 +24,11 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int log_enabled(enum log_level level);
 
+/* On the journal, begin each line with "tag: ".  For a child that shares
+ * its parent's journal stream: the journal files every line of a stream
+ * under the name and pid of the process that opened it, the parent's. */
+void log_set_tag(const char *tag);
+
 #define log_err(...) log_msg(LOG_LEVEL_ERR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
 #define log_notice(...) log_msg(LOG_LEVEL_NOTICE, __VA_ARGS__)

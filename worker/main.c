@@ -200,6 +200,19 @@ static void log_summary(const struct server *s)
 		s->abandoned_events);
 }
 
+/* Under the supervisor, on the journal, say which worker speaks. */
+static void log_tag_child(void)
+{
+	const char *name = getenv("WORKER_NAME");
+	char tag[64];
+
+	if (!name)
+		return;
+	snprintf(tag, sizeof tag, "%.40s pid=%ld", name, (long)getpid());
+	log_set_tag(tag);
+	unsetenv("WORKER_NAME");
+}
+
 int main(int argc, char **argv)
 {
 	static struct server srv;
@@ -214,6 +227,7 @@ int main(int argc, char **argv)
 	if (status >= 0)
 		return status;
 	log_init(argv[0], o.verbosity);
+	log_tag_child();
 	signal(SIGPIPE, SIG_IGN);	/* and MSG_NOSIGNAL on every send */
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	srv.cfg = o.cfg;
