@@ -40,7 +40,7 @@ teardown() { sup_teardown; }
 	for p in $(stub_pids); do
 		grep -qx "LISTEN_PID=$p" "$STUB_DIR/env.$p"
 		grep -qx "LISTEN_FDS=1" "$STUB_DIR/env.$p"
-		[ "$(sort -n "$STUB_DIR/fds.$p" | tr '\n' ' ')" = "0 1 2 3 " ]
+		[ "$(grep -vx 255 "$STUB_DIR/fds.$p" | sort -n | tr "\n" " ")" = "0 1 2 3 " ]
 		# field 5 of /proc/PID/stat is the process group
 		stat=$(cat "/proc/$p/stat"); stat=${stat##*) }
 		[ "$(echo "$stat" | cut -d' ' -f3)" = "$p" ]
@@ -67,6 +67,7 @@ teardown() { sup_teardown; }
 	wait_until 10 stubs_started 1
 	p=$(stub_pids)
 	wait_until 10 grep -q '^Name:.*sleep' "/proc/$p/status"
+	grep '^Sig' "/proc/$p/status"
 	grep -q '^SigBlk:.0*$' "/proc/$p/status"
 	grep -q '^SigIgn:.0*$' "/proc/$p/status"
 	stop_sup INT

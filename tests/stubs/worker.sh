@@ -11,9 +11,10 @@ set -u
 dir=${STUB_DIR:-/tmp}
 echo $$ >> "$dir/pids"
 env > "$dir/env.$$"
-# ls is a child: its redirection does not touch this shell's descriptors.
+# ls is a child: its redirection does not touch this shell's descriptors
+# (a pipe here would: the shell holds both ends for a moment).
 # 255 is the shell's own handle on this script.
-ls /proc/$$/fd | grep -vx 255 > "$dir/fds.$$"
+ls /proc/$$/fd > "$dir/fds.$$"
 if [ -n "${STUB_EXEC_SLEEP:-}" ]; then
 	exec sleep 1000
 fi
