@@ -23,7 +23,7 @@ static void heap_up(struct timer_heap *h, size_t i)
 
 	while (i > 0) {
 		size_t parent = (i - 1) / 2;
-		if (h->items[parent]->when <= t->when)
+		if (h->items[parent]->key <= t->key)
 			break;
 		heap_place(h, i, h->items[parent]);
 		i = parent;
@@ -40,9 +40,9 @@ static void heap_down(struct timer_heap *h, size_t i)
 		if (child >= h->len)
 			break;
 		if (child + 1 < h->len &&
-		    h->items[child + 1]->when < h->items[child]->when)
+		    h->items[child + 1]->key < h->items[child]->key)
 			child++;
-		if (t->when <= h->items[child]->when)
+		if (t->key <= h->items[child]->key)
 			break;
 		heap_place(h, i, h->items[child]);
 		i = child;
@@ -70,17 +70,16 @@ int timer_heap_reserve(struct timer_heap *h, size_t n)
 int timer_heap_set(struct timer_heap *h, struct timer *t, uint64_t when)
 {
 	if (timer_armed(t)) {
-		uint64_t old = t->when;
 		t->when = when;
-		if (when < old)
+		if (when < t->key) {
+			t->key = when;
 			heap_up(h, t->slot - 1);
-		else
-			heap_down(h, t->slot - 1);
-		return 0;
+		}
+		return 0;	/* later: re-sorted when its key comes due */
 	}
 	if (timer_heap_reserve(h, h->len + 1) < 0)
 		return -1;
-	t->when = when;
+	t->when = t->key = when;
 	h->items[h->len] = t;
 	heap_up(h, h->len++);
 	return 0;
@@ -104,18 +103,21 @@ void timer_heap_del(struct timer_heap *h, struct timer *t)
 
 uint64_t timer_heap_next(const struct timer_heap *h)
 {
-	return h->len ? h->items[0]->when : UINT64_MAX;
+	return h->len ? h->items[0]->key : UINT64_MAX;
 }
 
 struct timer *timer_heap_pop_due(struct timer_heap *h, uint64_t now)
 {
-	struct timer *t;
-
-	if (h->len == 0 || h->items[0]->when > now)
-		return NULL;
-	t = h->items[0];
-	timer_heap_del(h, t);
-	return t;
+	while (h->len > 0 && h->items[0]->key <= now) {
+		struct timer *t = h->items[0];
+		if (t->key == t->when) {
+			timer_heap_del(h, t);
+			return t;
+		}
+		t->key = t->when;	/* moved later since: its real place */
+		heap_down(h, 0);
+	}
+	return NULL;
 }
 
 void timer_heap_free(struct timer_heap *h)
