@@ -33,6 +33,10 @@ void log_set_tag(const char *tag);
 #define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
 #define log_notice(...) log_msg(LOG_LEVEL_NOTICE, __VA_ARGS__)
 #define log_info(...) log_msg(LOG_LEVEL_INFO, __VA_ARGS__)
-#define log_debug(...) log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__)
+/* Debug lines sit on per-request paths: without -v they cost one test,
+ * not a call with its arguments formatted into registers. */
+#define log_debug(...)							\
+	(log_enabled(LOG_LEVEL_DEBUG) ?					\
+	 log_msg(LOG_LEVEL_DEBUG, __VA_ARGS__) : (void)0)
 
 #endif
