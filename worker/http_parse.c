@@ -1,7 +1,6 @@
 #include "http_parse.h"
 
 #include <string.h>
-#include <strings.h>
 
 /* tchar (RFC 9110 §5.6.2): the characters of a token. */
 static const unsigned char http_tchar[256] = {
@@ -27,10 +26,11 @@ static int is_ows(unsigned char c) { return c == ' ' || c == '\t'; }
 
 /* field-vchar / obs-text, SP and HTAB: what a field value may hold
  * (RFC 9110 §5.5).  Every other control character, CR included, is 400. */
-static int is_field_char(unsigned char c)
-{
-	return c == '\t' || (c >= ' ' && c != 0x7f);
-}
+static const unsigned char http_field_char[256] = {
+	['\t'] = 1, [' ' ... '~'] = 1, [0x80 ... 0xff] = 1,
+};
+
+static int is_field_char(unsigned char c) { return http_field_char[c]; }
 
 static int hex_value(unsigned char c)
 {
@@ -48,21 +48,22 @@ static int fail(struct http_request *req, int status)
 	return HTTP_ERROR;
 }
 
+#define METHOD(name) { #name, sizeof #name - 1, HTTP_##name }
 static const struct {
 	const char *name;
+	size_t len;
 	enum http_method method;
 } http_methods[] = {
-	{ "GET", HTTP_GET }, { "HEAD", HTTP_HEAD }, { "POST", HTTP_POST },
-	{ "PUT", HTTP_PUT }, { "DELETE", HTTP_DELETE },
-	{ "CONNECT", HTTP_CONNECT }, { "OPTIONS", HTTP_OPTIONS },
-	{ "TRACE", HTTP_TRACE }, { "PATCH", HTTP_PATCH },
+	METHOD(GET), METHOD(HEAD), METHOD(POST), METHOD(PUT), METHOD(DELETE),
+	METHOD(CONNECT), METHOD(OPTIONS), METHOD(TRACE), METHOD(PATCH),
 };
+#undef METHOD
 
 /* Methods are case-sensitive (RFC 9110 §9.1). */
 static enum http_method method_lookup(const char *s, size_t len)
 {
 	for (size_t i = 0; i < sizeof http_methods / sizeof *http_methods; i++)
-		if (strlen(http_methods[i].name) == len &&
+		if (http_methods[i].len == len &&
 		    memcmp(http_methods[i].name, s, len) == 0)
 			return http_methods[i].method;
 	return HTTP_UNKNOWN;
@@ -183,19 +184,64 @@ static long parse_field_line(const char *buf, size_t pos,
 	return (long)((const char *)p + 2 - buf);
 }
 
-static int name_is(const struct http_header *h, const char *name)
+static unsigned char ascii_lower(unsigned char c)
 {
-	return strlen(name) == h->name_len &&
-	       strncasecmp(h->name, name, h->name_len) == 0;
+	return c >= 'A' && c <= 'Z' ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
+/* Field names and tokens are case-insensitive (RFC 9110 §5.1, §5.6.2),
+ * in ASCII only: no locale. */
+static int case_equal(const char *a, const char *b, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char x = (unsigned char)a[i], y = (unsigned char)b[i];
+		if (x != y && ascii_lower(x) != ascii_lower(y))
+			return 0;
+	}
+	return 1;
+}
+
+static int token_is(const char *s, size_t len, const char *word)
+{
+	return strlen(word) == len && case_equal(s, word, len);
 }
 
 const struct http_header *http_find_header(const struct http_request *req,
 					   const char *name)
 {
-	for (size_t i = 0; i < req->num_headers; i++)
-		if (name_is(&req->headers[i], name))
-			return &req->headers[i];
+	for (size_t i = 0; i < req->num_headers; i++) {
+		const struct http_header *h = &req->headers[i];
+		if (token_is(h->name, h->name_len, name))
+			return h;
+	}
 	return NULL;
+}
+
+enum field {
+	FIELD_OTHER, FIELD_HOST, FIELD_CONTENT_LENGTH,
+	FIELD_TRANSFER_ENCODING, FIELD_CONNECTION, FIELD_EXPECT,
+};
+
+/* The fields the parser acts on.  Told apart by length first, any other
+ * field costs one comparison at most. */
+static enum field field_lookup(const struct http_header *h)
+{
+	static const struct {
+		const char *name;
+		enum field field;
+	} by_len[] = {
+		[4] = { "host", FIELD_HOST },
+		[6] = { "expect", FIELD_EXPECT },
+		[10] = { "connection", FIELD_CONNECTION },
+		[14] = { "content-length", FIELD_CONTENT_LENGTH },
+		[17] = { "transfer-encoding", FIELD_TRANSFER_ENCODING },
+	};
+
+	if (h->name_len >= sizeof by_len / sizeof *by_len ||
+	    !by_len[h->name_len].name ||
+	    !case_equal(h->name, by_len[h->name_len].name, h->name_len))
+		return FIELD_OTHER;
+	return by_len[h->name_len].field;
 }
 
 /* Calls fn for each element of a comma-separated list (RFC 9110 §5.6.1),
@@ -219,11 +265,6 @@ static void list_each(const struct http_header *h,
 			fn(s, (size_t)(t - s), arg);
 		p = comma ? comma + 1 : end;
 	}
-}
-
-static int token_is(const char *s, size_t len, const char *word)
-{
-	return strlen(word) == len && strncasecmp(s, word, len) == 0;
 }
 
 struct conn_tokens { int close, keep_alive; };
@@ -284,18 +325,27 @@ static int check_semantics(struct http_request *req)
 
 	for (size_t i = 0; i < req->num_headers; i++) {
 		const struct http_header *h = &req->headers[i];
-		if (name_is(h, "host"))
+		switch (field_lookup(h)) {
+		case FIELD_HOST:
 			hosts++;
-		else if (name_is(h, "content-length")) {
+			break;
+		case FIELD_CONTENT_LENGTH:
 			if (parse_content_length(h, req) < 0)
 				return fail(req, 400);
-		} else if (name_is(h, "transfer-encoding")) {
+			break;
+		case FIELD_TRANSFER_ENCODING:
 			te_fields++;
 			list_each(h, on_coding, &te);
-		} else if (name_is(h, "connection"))
+			break;
+		case FIELD_CONNECTION:
 			list_each(h, on_connection_token, &conn);
-		else if (name_is(h, "expect"))
+			break;
+		case FIELD_EXPECT:
 			expect = h;
+			break;
+		case FIELD_OTHER:
+			break;
+		}
 	}
 	if (hosts > 1 || (hosts == 0 && req->minor_version >= 1))
 		return fail(req, 400);
