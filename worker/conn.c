@@ -205,8 +205,8 @@ static void conn_response_done(struct conn *c)
 	}
 }
 
-/* One sendmsg for head and body; what the socket does not take now is
- * copied aside and sent on EPOLLOUT. */
+/* One system call for head and body (send when they are one buffer);
+ * what the socket does not take now is copied aside and sent on EPOLLOUT. */
 static void conn_send(struct conn *c, struct iovec *iov, int iovcnt)
 {
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)iovcnt };
@@ -216,7 +216,9 @@ static void conn_send(struct conn *c, struct iovec *iov, int iovcnt)
 	for (int i = 0; i < iovcnt; i++)
 		total += iov[i].iov_len;
 	do
-		n = sendmsg(c->w.fd, &msg, MSG_NOSIGNAL);
+		n = iovcnt == 1 ?
+		    send(c->w.fd, iov[0].iov_base, total, MSG_NOSIGNAL) :
+		    sendmsg(c->w.fd, &msg, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
 		log_debug("send: %s", strerror(errno));
@@ -276,6 +278,15 @@ static void conn_respond(struct conn *c)
 			 (c->srv->draining && !conn_next_buffered(c));
 	r.close = c->close_after;
 	r.keep_alive = !r.close && c->http10;
+	if (rt->kind != ROUTE_ECHO) {
+		iov[0].iov_base = (char *)response_fixed(&r, rt->text,
+							 c->head_only,
+							 &iov[0].iov_len);
+		if (iov[0].iov_base) {
+			conn_send(c, iov, 1);
+			return;
+		}
+	}
 	iov[0].iov_base = head;
 	iov[0].iov_len = response_head(head, &r);
 	if (c->head_only)

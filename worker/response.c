@@ -10,8 +10,9 @@ static struct {
 	char line[DATE_LEN + 1];
 } date_cache = { (time_t)-1, "" };
 
-/* The Date field is formatted once a second, not per response. */
-static const char *response_date(void)
+/* The Date field is formatted once a second, not per response.  Returns
+ * the second the field shows. */
+static time_t response_clock(void)
 {
 	time_t now = time(NULL);
 	struct tm tm;
@@ -21,7 +22,7 @@ static const char *response_date(void)
 			 "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
 		date_cache.second = now;
 	}
-	return date_cache.line;
+	return date_cache.second;
 }
 
 const char *response_reason(int status)
@@ -75,7 +76,8 @@ size_t response_head(char *buf, const struct response *r)
 	*p++ = ' ';
 	p = put(p, response_reason(r->status));
 	p = put(p, "\r\n");
-	p = put(p, response_date());
+	response_clock();
+	p = put(p, date_cache.line);
 	p = put(p, "Content-Type: text/plain; charset=utf-8\r\n"
 		   "Content-Length: ");
 	p = put_uint(p, r->content_length);
@@ -91,4 +93,66 @@ size_t response_head(char *buf, const struct response *r)
 		p = put(p, "Connection: keep-alive\r\n");
 	p = put(p, "\r\n");
 	return (size_t)(p - buf);
+}
+
+/* Every answer but /echo is one of a few, repeated byte for byte within a
+ * second: each is built once a second here and sent from here. */
+#define FIXED_SLOTS 8
+
+struct fixed {
+	time_t second;		/* of its Date; 0: never built */
+	struct response r;
+	int head_only;
+	char body[RESPONSE_FIXED_BODY_MAX];
+	size_t len;
+	char bytes[RESPONSE_HEAD_MAX + RESPONSE_FIXED_BODY_MAX];
+};
+
+static struct fixed fixed_cache[FIXED_SLOTS];
+static unsigned fixed_next;	/* the slot to build next */
+
+/* r->allow is one of the router's constant strings: its address names it. */
+static int fixed_matches(const struct fixed *f, time_t second,
+			 const struct response *r, const char *body,
+			 int head_only)
+{
+	return f->second == second && f->r.status == r->status &&
+	       f->r.content_length == r->content_length &&
+	       f->r.close == r->close && f->r.keep_alive == r->keep_alive &&
+	       f->r.allow == r->allow && f->head_only == head_only &&
+	       memcmp(f->body, body, r->content_length) == 0;
+}
+
+static void fixed_build(struct fixed *f, time_t second,
+			const struct response *r, const char *body,
+			int head_only)
+{
+	f->second = second;
+	f->r = *r;
+	f->head_only = head_only;
+	memcpy(f->body, body, r->content_length);
+	f->len = response_head(f->bytes, r);
+	if (!head_only) {
+		memcpy(f->bytes + f->len, body, r->content_length);
+		f->len += r->content_length;
+	}
+}
+
+const char *response_fixed(const struct response *r, const char *body,
+			   int head_only, size_t *len)
+{
+	time_t second = response_clock();
+	struct fixed *f;
+
+	if (r->content_length > RESPONSE_FIXED_BODY_MAX)
+		return NULL;
+	for (f = fixed_cache; f < fixed_cache + FIXED_SLOTS; f++)
+		if (fixed_matches(f, second, r, body, head_only))
+			break;
+	if (f == fixed_cache + FIXED_SLOTS) {
+		f = &fixed_cache[fixed_next++ % FIXED_SLOTS];
+		fixed_build(f, second, r, body, head_only);
+	}
+	*len = f->len;
+	return f->bytes;
 }
