@@ -40,6 +40,7 @@ pick_port() {
 	local lo p
 	read -r lo _ < /proc/sys/net/ipv4/ip_local_port_range
 	while :; do
+		: "$RANDOM"	# a subshell's RANDOM may start from ours
 		p=$(free_port)
 		[ "$p" -lt "$lo" ] && { echo "$p"; return; }
 	done

@@ -40,6 +40,7 @@ pick_port() {
 	local lo p
 	read -r lo _ < /proc/sys/net/ipv4/ip_local_port_range
 	while :; do
+		: "$RANDOM"	# a subshell's RANDOM may start from ours
 		p=$(free_port)
 		[ "$p" -lt "$lo" ] && { echo "$p"; return; }
 	done
@@ -77,7 +78,6 @@ workers_started() { [ "$(grep -c ' started on ' "$1")" -ge 2 ]; }
 		[ "$(kv reset "$out")" -eq 0 ]
 		[ "$(kv bad "$out")" -eq 0 ]
 		[ "$(grep -c 'stopped: answered=[0-9]* abandoned_requests=0 abandoned_events=0' "$log")" -eq 2 ]
-		! grep -q 'abandoned_requests=[1-9]\|abandoned_events=[1-9]' "$log"
 		port_closed "$port"
 		wait_until 10 no_workers_left
 		complete=$((complete + $(kv complete "$out")))

@@ -183,17 +183,24 @@ static int finished(const struct harness *h)
 	return h->s.nconns == 0 || h->s.exit_status == 3;
 }
 
+/* Between pieces: what is ready runs, answers are mostly read, a /sleep
+ * in flight mostly ends (time passes), and now and then a timeout fires
+ * early or a drain starts. */
 static void act(struct harness *h)
 {
-	uint64_t r = rng_below(&h->rng, 64);
+	uint64_t r;
 
-	if (r < 8)
-		fire_timer(h);
-	else if (r == 8 && !h->s.draining)
-		drain_start(&h->s);
 	run_batch(h);
 	if (rng_below(&h->rng, 4) != 0)
 		read_answers(h);
+	if (h->s.conns && h->s.conns->state == CONN_IN_FLIGHT &&
+	    rng_below(&h->rng, 4) != 0)
+		fire_timer(h);
+	r = rng_below(&h->rng, 64);
+	if (r < 2)
+		fire_timer(h);
+	else if (r == 2 && !h->s.draining)
+		drain_start(&h->s);
 }
 
 static uint64_t fnv1a(const uint8_t *d, size_t n)
