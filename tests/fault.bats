@@ -295,7 +295,12 @@ term_ready() {
 }
 
 @test "fault 7: clients that send large /echo requests and never read: RSS bounded" {
-	start_worker -q
+	# Under SANITIZE=1, ASan's quarantine would keep every freed 1 MB body:
+	# measure the worker, not the quarantine.
+	ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=0 \
+		start_worker -q
+	local base
+	base=$(awk '/^VmRSS/ { print $2 }' "/proc/$WPID/status")
 	local body=$BATS_TEST_TMPDIR/req i
 	{ printf 'POST /echo HTTP/1.1\r\nHost: a\r\nContent-Length: 1000000\r\n\r\n'
 	  head -c 1000000 /dev/zero; } > "$body"
@@ -320,8 +325,10 @@ term_ready() {
 	hello
 	[ "$(curl -s -m 5 --data-binary 'small' "http://127.0.0.1:$PORT/echo")" = small ]
 	t1=$(date +%s%N)
-	figure "rss_kb=$rss peak_rss_kb=$hwm (4 clients x 40 MB unread) others_served_in_ms=$(((t1 - t0) / 1000000))"
-	[ "$hwm" -lt 32768 ]	# kB: well under 64 MiB
+	figure "idle_rss_kb=$base rss_kb=$rss peak_rss_kb=$hwm (4 clients x 40 MB unread) others_served_in_ms=$(((t1 - t0) / 1000000))"
+	# kB: growth well under 64 MiB (an ASan build starts near 25 MiB).
+	[ $((hwm - base)) -lt 24576 ]
+	[ "$hwm" -lt 65536 ]
 	kill $pids
 }
 
