@@ -246,6 +246,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		       sv) < 0)
 		abort();
 	h.peer = sv[1];
+	/* Often a small send buffer: answers then leave in several writes
+	 * (CONN_WRITE, EPOLLOUT), and a client that does not read blocks. */
+	if (rng_below(&h.rng, 2)) {
+		int small = 4096;
+		(void)setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
+	}
 	if (conn_open(&h.s, sv[0]) < 0) {
 		close(sv[0]);
 		goto out;
