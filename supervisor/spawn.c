@@ -10,12 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "../worker/log.h"
+#include "../worker/opt.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -35,9 +37,13 @@ static const char *const spawn_step_names[] = {
 	"supervisor died", "setgroups", "setgid", "setuid", "exec",
 };
 
+/* access(2) alone passes a directory, and root passes any x bit. */
 static int spawn_executable(const char *path)
 {
-	return access(path, X_OK) == 0;
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+	       access(path, X_OK) == 0;
 }
 
 /* Where -W is not given: beside our own binary (the installed layout),
@@ -57,6 +63,8 @@ static int spawn_find_worker(struct spawn_plan *p, const char *want,
 		ssize_t len = readlink("/proc/self/exe", dir, sizeof dir - 1);
 		if (len < 0)	/* no /proc: trust argv[0] */
 			len = (ssize_t)snprintf(dir, sizeof dir, "%s", self);
+		if (len >= (ssize_t)sizeof dir)
+			len = sizeof dir - 1;
 		dir[len] = '\0';
 		char *slash = strrchr(dir, '/');
 		if (slash) {
@@ -168,8 +176,7 @@ int spawn_prepare(struct spawn_plan *p, const struct config *c,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	snprintf(p->drain, sizeof p->drain, "%ld.%03ld", c->drain_ms / 1000,
-		 c->drain_ms % 1000);
+	snprintf(p->drain, sizeof p->drain, OPT_MS_FMT, OPT_MS_ARGS(c->drain_ms));
 	p->argv[k++] = p->worker;
 	p->argv[k++] = "--drain-timeout";
 	p->argv[k++] = p->drain;
@@ -237,15 +244,20 @@ static void spawn_child_setup(const struct spawn_plan *p, pid_t parent,
 	}
 }
 
-/* Close-on-exec every descriptor from fd up, whatever we inherited. */
-static void spawn_cloexec_from(int fd)
+/* Every descriptor from fd up, whatever we inherited: close it, or with
+ * CLOSE_RANGE_CLOEXEC only mark it close-on-exec. */
+static void spawn_close_from(int fd, unsigned flags)
 {
-	if (syscall(SYS_close_range, (unsigned)fd, ~0U,
-		    CLOSE_RANGE_CLOEXEC) == 0)
+	if (syscall(SYS_close_range, (unsigned)fd, ~0U, flags) == 0)
 		return;
-	long max = sysconf(_SC_OPEN_MAX);	/* kernel < 5.11 */
-	for (long i = fd; i < (max > 0 && max < 65536 ? max : 65536); i++)
-		fcntl((int)i, F_SETFD, FD_CLOEXEC);
+	long max = sysconf(_SC_OPEN_MAX);	/* kernel < 5.9, or 5.11 */
+	if (max < 0 || max > 1 << 20)
+		max = 1 << 20;
+	for (long i = fd; i < max; i++)
+		if (flags)
+			fcntl((int)i, F_SETFD, FD_CLOEXEC);
+		else
+			close((int)i);
 }
 
 static void spawn_put_pid(char *dst, pid_t pid)
@@ -265,94 +277,17 @@ static _Noreturn void spawn_exec_worker(struct spawn_plan *p, pid_t parent,
 					int listen_fd, int report)
 {
 	spawn_child_setup(p, parent, report);
+	/* The socket goes to fd 3: move the report pipe out of its way. */
 	if (report == 3 && (report = fcntl(3, F_DUPFD_CLOEXEC, 4)) < 0)
 		spawn_report(-1, STEP_EXEC);
 	/* dup2 leaves the new fd 3 without close-on-exec; when the socket is
 	 * fd 3 already, dup2 would do nothing, so clear the flag by hand. */
 	if (listen_fd == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(listen_fd, 3) < 0)
 		spawn_report(report, STEP_EXEC);
-	spawn_cloexec_from(4);
+	spawn_close_from(4, CLOSE_RANGE_CLOEXEC);
 	spawn_put_pid(p->listen_pid + strlen("LISTEN_PID="), getpid());
 	execve(p->worker, p->argv, p->envp);
 	spawn_report(report, STEP_EXEC);
-}
-
-/* The parent side. */
-
-static int spawn_take_pidfd(struct spawn_plan *p, pid_t pid, int *pidfd)
-{
-	*pidfd = -1;
-	if (!p->use_pidfd)
-		return 0;
-	/* Nothing has reaped the child yet (SIGCHLD is blocked and only our
-	 * loop calls waitpid), so this pid cannot have been reused. */
-	*pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (*pidfd >= 0)
-		return 0;
-	if (errno != ENOSYS)
-		return -1;
-	p->use_pidfd = 0;	/* kernel < 5.3: SIGCHLD and kill(2) */
-	return 0;
-}
-
-static void spawn_reap_failed(pid_t pid)
-{
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
-}
-
-pid_t spawn_worker(struct spawn_plan *p, const char *name, int listen_fd,
-		   int *pidfd, char *err, size_t errlen)
-{
-	struct spawn_failure f;
-	pid_t parent = getpid(), pid;
-	int pipefd[2];
-	ssize_t r;
-
-	*pidfd = -1;
-	snprintf(p->worker_name, sizeof p->worker_name, "WORKER_NAME=%s", name);
-	if (pipe2(pipefd, O_CLOEXEC) < 0) {
-		snprintf(err, errlen, "pipe: %s", strerror(errno));
-		return -1;
-	}
-	if ((pid = fork()) < 0) {
-		snprintf(err, errlen, "fork: %s", strerror(errno));
-		close(pipefd[0]);
-		close(pipefd[1]);
-		return -1;
-	}
-	if (pid == 0) {
-		close(pipefd[0]);
-		spawn_exec_worker(p, parent, listen_fd, pipefd[1]);
-	}
-	close(pipefd[1]);
-	setpgid(pid, pid);	/* EACCES once it has exec'd: it did it */
-	int pidfd_err = spawn_take_pidfd(p, pid, pidfd) < 0 ? errno : 0;
-	if (pidfd_err)
-		kill(pid, SIGKILL);	/* the read below then sees EOF */
-	do
-		r = read(pipefd[0], &f, sizeof f);
-	while (r < 0 && errno == EINTR);
-	close(pipefd[0]);
-	if (r == 0 && !pidfd_err)
-		return pid;
-	if (pidfd_err)
-		snprintf(err, errlen, "pidfd_open: %s", strerror(pidfd_err));
-	else if (r == (ssize_t)sizeof f && f.step == STEP_EXEC)
-		snprintf(err, errlen, "cannot execute worker '%s': %s",
-			 p->worker, strerror(f.err));
-	else if (r == (ssize_t)sizeof f)
-		snprintf(err, errlen, "child setup failed at %s: %s",
-			 spawn_step_names[f.step], strerror(f.err));
-	else
-		snprintf(err, errlen, "reading the exec status: %s",
-			 r < 0 ? strerror(errno) : "short read");
-	if (*pidfd >= 0)
-		close(*pidfd);
-	*pidfd = -1;
-	kill(pid, SIGKILL);
-	spawn_reap_failed(pid);
-	return -1;
 }
 
 static int spawn_failer_wait(long ms)
@@ -387,35 +322,121 @@ static int spawn_failer_wait(long ms)
 	}
 }
 
-pid_t spawn_failer(struct spawn_plan *p, long ms, int *pidfd,
-		   char *err, size_t errlen)
+static _Noreturn void spawn_run_failer(struct spawn_plan *p, pid_t parent,
+				       long ms, int report)
+{
+	spawn_child_setup(p, parent, report);
+	/* Keep nothing of the parent's: a listening socket held here would
+	 * queue connections no worker will ever accept.  This also closes
+	 * the report pipe, which tells the parent that the setup is done. */
+	spawn_close_from(3, 0);
+	int status = spawn_failer_wait(ms);
+	log_init("supervisor", 0);
+	if (status)
+		log_info("fail: fork err (failing on purpose after "
+			 OPT_MS_FMT "s)", OPT_MS_ARGS(ms));
+	_exit(status);
+}
+
+/* The parent side. */
+
+static int spawn_take_pidfd(struct spawn_plan *p, pid_t pid, int *pidfd)
+{
+	*pidfd = -1;
+	if (!p->use_pidfd)
+		return 0;
+	/* Only this process calls waitpid, and not before this returns, so
+	 * the child is unreaped and its pid cannot have been reused. */
+	*pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (*pidfd >= 0)
+		return 0;
+	if (errno != ENOSYS)
+		return -1;
+	p->use_pidfd = 0;	/* kernel < 5.3: SIGCHLD and kill(2) */
+	return 0;
+}
+
+/* What the child said through its report pipe: 0 when it closed with
+ * nothing written (exec'd, or the failer's setup done), else -1 with the
+ * reason in err. */
+static int spawn_read_report(struct spawn_plan *p, int fd, char *err,
+			     size_t errlen)
+{
+	struct spawn_failure f;
+	ssize_t r;
+
+	do
+		r = read(fd, &f, sizeof f);
+	while (r < 0 && errno == EINTR);
+	if (r == 0)
+		return 0;
+	if (r == (ssize_t)sizeof f && f.step == STEP_EXEC)
+		snprintf(err, errlen, "cannot execute worker '%s': %s",
+			 p->worker, strerror(f.err));
+	else if (r == (ssize_t)sizeof f)
+		snprintf(err, errlen, "child setup failed at %s: %s",
+			 spawn_step_names[f.step], strerror(f.err));
+	else
+		snprintf(err, errlen, "reading the exec status: %s",
+			 r < 0 ? strerror(errno) : "short read");
+	return -1;
+}
+
+/* A worker when listen_fd >= 0, else the failing child.  The parent
+ * waits until the child has exec'd (or set itself up), so that a child
+ * that cannot start is a start-up failure, reported and reaped here. */
+static pid_t spawn_child(struct spawn_plan *p, int listen_fd, long fail_ms,
+			 int *pidfd, char *err, size_t errlen)
 {
 	pid_t parent = getpid(), pid;
+	int pipefd[2], rc;
 
+	*pidfd = -1;
+	if (pipe2(pipefd, O_CLOEXEC) < 0) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
 	if ((pid = fork()) < 0) {
 		snprintf(err, errlen, "fork: %s", strerror(errno));
+		close(pipefd[0]);
+		close(pipefd[1]);
 		return -1;
 	}
 	if (pid == 0) {
-		spawn_child_setup(p, parent, -1);
-		/* Keep nothing of the parent's: a listening socket held here
-		 * would queue connections no worker will ever accept. */
-		if (syscall(SYS_close_range, 3U, ~0U, 0) < 0)
-			for (int fd = 3; fd < 1024; fd++)
-				close(fd);
-		int status = spawn_failer_wait(ms);
-		log_init("supervisor", 0);
-		if (status)
-			log_info("fail: fork err (failing on purpose after "
-				 "%ld.%03lds)", ms / 1000, ms % 1000);
-		_exit(status);
+		close(pipefd[0]);
+		if (listen_fd >= 0)
+			spawn_exec_worker(p, parent, listen_fd, pipefd[1]);
+		spawn_run_failer(p, parent, fail_ms, pipefd[1]);
 	}
-	setpgid(pid, pid);
+	close(pipefd[1]);
+	setpgid(pid, pid);	/* EACCES once it has exec'd: it did it */
 	if (spawn_take_pidfd(p, pid, pidfd) < 0) {
 		snprintf(err, errlen, "pidfd_open: %s", strerror(errno));
-		kill(pid, SIGKILL);
-		spawn_reap_failed(pid);
-		return -1;
+		rc = -1;
+	} else {
+		rc = spawn_read_report(p, pipefd[0], err, errlen);
 	}
-	return pid;
+	close(pipefd[0]);
+	if (rc == 0)
+		return pid;
+	if (*pidfd >= 0)
+		close(*pidfd);
+	*pidfd = -1;
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return -1;
+}
+
+pid_t spawn_worker(struct spawn_plan *p, const char *name, int listen_fd,
+		   int *pidfd, char *err, size_t errlen)
+{
+	snprintf(p->worker_name, sizeof p->worker_name, "WORKER_NAME=%s", name);
+	return spawn_child(p, listen_fd, 0, pidfd, err, errlen);
+}
+
+pid_t spawn_failer(struct spawn_plan *p, long ms, int *pidfd,
+		   char *err, size_t errlen)
+{
+	return spawn_child(p, -1, ms, pidfd, err, errlen);
 }
