@@ -135,10 +135,15 @@ int config_parse(struct config *c, int argc, char **argv)
 			puts("supervisor " VERSION);
 			return fflush(stdout) == 0 ? 0 : 1;
 		}
-		if (opt == '?' || opt == ':')
+		if (opt == '?' || opt == ':') {
+			/* optopt names a short option; for a long one it is 0
+			 * and the word is argv[optind - 1]. */
+			char shortopt[3] = { '-', (char)optopt, '\0' };
 			return config_usage_error(opt == '?' ?
 				"unknown option '%s'" :
-				"option '%s' needs a value", argv[optind - 1]);
+				"option '%s' needs a value",
+				optopt ? shortopt : argv[optind - 1]);
+		}
 		if ((rc = config_option(c, opt, optarg)) != 0)
 			return rc;
 	}

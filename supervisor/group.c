@@ -1,5 +1,6 @@
 #include "group.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "../worker/log.h"
+#include "../worker/opt.h"
 #include "notify.h"
 
 #define TAG_SIGNAL UINT64_MAX
@@ -23,7 +25,9 @@
 
 static const int group_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
 
-static const char *sig_name(int sig)
+static void group_read_signals(struct group *g);
+
+static const char *group_sig_name(int sig)
 {
 	const char *n = sigabbrev_np(sig);
 	static char buf[16];
@@ -110,9 +114,9 @@ static void group_signal_child(struct child *k, int sig)
 		r = kill(k->pid, sig);
 	if (r < 0 && errno != ESRCH)
 		log_warn("%s pid=%d: cannot send %s: %s", k->name, (int)k->pid,
-			 sig_name(sig), strerror(errno));
+			 group_sig_name(sig), strerror(errno));
 	else
-		log_info("sent %s to %s pid=%d", sig_name(sig), k->name,
+		log_info("sent %s to %s pid=%d", group_sig_name(sig), k->name,
 			 (int)k->pid);
 }
 
@@ -124,30 +128,123 @@ static struct child *group_find(struct group *g, pid_t pid)
 	return NULL;
 }
 
+/* "12 34 56" into a 0-ended array. */
+static pid_t *group_parse_pids(const char *s)
+{
+	size_t n = 0, cap = 16;
+	pid_t *pids = malloc(cap * sizeof *pids);
+	char *end;
+
+	while (pids) {
+		long v = strtol(s, &end, 10);
+		if (end == s)
+			break;
+		s = end;
+		if (n + 1 >= cap) {
+			pid_t *more = realloc(pids, (cap *= 2) * sizeof *pids);
+			if (!more) {
+				free(pids);
+				return NULL;
+			}
+			pids = more;
+		}
+		if (v > 0)
+			pids[n++] = (pid_t)v;
+	}
+	if (pids)
+		pids[n] = 0;
+	return pids;
+}
+
+static pid_t *group_scan_children(void)
+{
+	static int warned;
+	char path[64], stat[512], list[65536];
+	size_t len = 0;
+	struct dirent *d;
+	DIR *proc = opendir("/proc");
+
+	if (!warned++)
+		log_warn("no /proc/self/task/*/children: scanning /proc");
+	if (!proc)
+		return NULL;
+	list[0] = '\0';
+	while ((d = readdir(proc)) && len < sizeof list - 16) {
+		int fd;
+		ssize_t n;
+		snprintf(path, sizeof path, "/proc/%.20s/stat", d->d_name);
+		if (d->d_name[0] < '1' || d->d_name[0] > '9' ||
+		    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+			continue;
+		n = read(fd, stat, sizeof stat - 1);
+		close(fd);
+		if (n <= 0)
+			continue;
+		stat[n] = '\0';
+		/* "pid (comm) state ppid ...": comm may hold spaces and ')'. */
+		char *r = strrchr(stat, ')');
+		if (r && strtol(r + 4, NULL, 10) == (long)getpid())
+			len += (size_t)snprintf(list + len, sizeof list - len,
+						"%s ", d->d_name);
+	}
+	closedir(proc);
+	return group_parse_pids(list);
+}
+
+/* Our children's pids, from /proc/self/task/TID/children (the list can be
+ * longer than one read), else, without CONFIG_PROC_CHILDREN, from the
+ * parent field of every /proc/PID/stat.  Returns a malloc'ed, 0-ended
+ * array, or NULL. */
+static pid_t *group_list_children(void)
+{
+	char path[64];
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	ssize_t n = 0;
+	int fd;
+
+	snprintf(path, sizeof path, "/proc/self/task/%d/children",
+		 (int)getpid());
+	if (!buf || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		free(buf);
+		return group_scan_children();
+	}
+	for (;;) {
+		if (len + 1 >= cap) {
+			char *more = realloc(buf, cap *= 2);
+			if (!more)
+				break;
+			buf = more;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	pid_t *pids = group_parse_pids(buf);
+	free(buf);
+	return pids;
+}
+
 /* Signal every adopted orphan: the processes that are our children but
  * none of the group's.  Unreaped, they keep their pids, so kill(2) is safe. */
 static void group_signal_orphans(struct group *g, int sig)
 {
-	char path[64], buf[4096];
-	ssize_t n;
-	int fd;
+	pid_t *pids = group_list_children();
 
-	snprintf(path, sizeof path, "/proc/self/task/%d/children", (int)getpid());
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	if (!pids) {
+		log_warn("cannot list adopted orphans: %s", strerror(errno));
 		return;
-	while ((n = read(fd, buf, sizeof buf - 1)) < 0 && errno == EINTR)
-		;
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = '\0';
-	for (char *p = buf, *end; *p; p = end) {
-		long pid = strtol(p, &end, 10);
-		if (end == p)
-			break;
-		if (pid > 0 && !group_find(g, (pid_t)pid) && kill((pid_t)pid, sig) == 0)
-			log_info("sent %s to orphan pid=%ld", sig_name(sig), pid);
 	}
+	for (pid_t *p = pids; *p; p++)
+		if (!group_find(g, *p) && kill(*p, sig) == 0)
+			log_info("sent %s to orphan pid=%d", group_sig_name(sig),
+				 (int)*p);
+	free(pids);
 }
 
 static void group_arm_kill_timer(struct group *g)
@@ -203,15 +300,24 @@ static void group_child_ended(struct group *g, struct child *k, int ws)
 {
 	k->alive = 0;
 	g->alive--;
-	if (k->pidfd >= 0)
-		close(k->pidfd);	/* also leaves the epoll set */
+	/* Deleted by hand: a copy of the pidfd held elsewhere (by a child,
+	 * for a moment) would keep the dead, readable pidfd in the set. */
+	if (k->pidfd >= 0) {
+		epoll_ctl(g->epfd, EPOLL_CTL_DEL, k->pidfd, NULL);
+		close(k->pidfd);
+	}
 	k->pidfd = -1;
 	if (WIFEXITED(ws))
 		log_info("%s pid=%d exited with status %d", k->name,
 			 (int)k->pid, WEXITSTATUS(ws));
 	else
 		log_info("%s pid=%d killed by %s", k->name, (int)k->pid,
-			 sig_name(WTERMSIG(ws)));
+			 group_sig_name(WTERMSIG(ws)));
+	/* A stop that was asked for, its signal pending while the child's
+	 * exit came in (systemd's KillMode=control-group signals every
+	 * process at once), is not the child's failure. */
+	if (g->state == GROUP_RUNNING)
+		group_read_signals(g);
 	if (g->state == GROUP_RUNNING) {
 		/* A server that stops serving unasked has failed, even with
 		 * status 0. */
@@ -235,13 +341,13 @@ static void group_child_ended(struct group *g, struct child *k, int ws)
  * reap until nothing is left to reap. */
 static void group_reap(struct group *g)
 {
-	int ws;
+	int ws, reaped = 0;
 	pid_t pid;
 
 	for (;;) {
 		pid = waitpid(-1, &ws, WNOHANG);
 		if (pid == 0)
-			return;
+			break;
 		if (pid < 0) {
 			if (errno == EINTR)
 				continue;
@@ -249,7 +355,7 @@ static void group_reap(struct group *g)
 				g->childless = 1;
 			else
 				log_err("waitpid: %s", strerror(errno));
-			return;
+			break;
 		}
 		struct child *k = group_find(g, pid);
 		if (k)
@@ -257,28 +363,28 @@ static void group_reap(struct group *g)
 		else
 			log_info("reaped orphan pid=%d (status %d)", (int)pid,
 				 group_status_code(ws));
-		if (g->state == GROUP_KILLING)
-			group_signal_orphans(g, SIGKILL); /* newly adopted */
+		reaped = 1;
 	}
+	/* A reaped process's own children are ours now: kill those too. */
+	if (reaped && g->state == GROUP_KILLING)
+		group_signal_orphans(g, SIGKILL);
 }
 
 static void group_on_signal(struct group *g, int sig, pid_t from)
 {
-	if (sig == SIGCHLD) {
-		group_reap(g);
-		return;
-	}
-	log_info("received %s from pid %d", sig_name(sig), (int)from);
+	if (sig == SIGCHLD)
+		return;		/* the loop reaps after reading signals */
+	log_info("received %s from pid %d", group_sig_name(sig), (int)from);
 	if (sig == SIGHUP) {
 		log_notice("SIGHUP ignored: rolling restart is not implemented");
 	} else if (g->state == GROUP_RUNNING) {
-		log_notice("stopping: %s", sig_name(sig));
+		log_notice("stopping: %s", group_sig_name(sig));
 		group_stop(g);
 	} else if (sig == SIGINT && g->state == GROUP_STOPPING) {
 		log_notice("second SIGINT: killing every child now");
 		group_kill(g);
 	} else {
-		log_info("%s ignored: already stopping", sig_name(sig));
+		log_info("%s ignored: already stopping", group_sig_name(sig));
 	}
 }
 
@@ -308,8 +414,8 @@ static void group_on_timer(struct group *g)
 		return;		/* EAGAIN: disarmed meanwhile */
 	if (g->state != GROUP_STOPPING)
 		return;
-	log_notice("kill timeout of %ld.%03lds ran out", g->kill_ms / 1000,
-		   g->kill_ms % 1000);
+	log_notice("kill timeout of " OPT_MS_FMT "s ran out",
+		   OPT_MS_ARGS(g->kill_ms));
 	group_kill(g);
 }
 
@@ -323,8 +429,9 @@ static int group_add(struct group *g, const char *name, pid_t pid, int pidfd)
 	k->alive = 1;
 	g->alive++;
 	if (pidfd >= 0 && group_watch(g, pidfd, (uint64_t)(k - g->kids)) < 0) {
-		log_err("epoll_ctl: %s", strerror(errno));
-		return -1;
+		log_err("%s pid=%d: epoll_ctl: %s", name, (int)pid,
+			strerror(errno));
+		return -1;	/* still alive: the stop will signal it */
 	}
 	return 0;
 }
@@ -342,8 +449,9 @@ int group_start(struct group *g, const struct config *c,
 				 c->ports[i].port, w);
 			pid = spawn_worker(plan, name, fds[i], &pidfd, err,
 					   sizeof err);
-			if (pid < 0 || group_add(g, name, pid, pidfd) < 0) {
+			if (pid < 0)
 				log_err("%s: %s", name, err);
+			if (pid < 0 || group_add(g, name, pid, pidfd) < 0) {
 				rc = -1;
 				break;
 			}
@@ -355,13 +463,13 @@ int group_start(struct group *g, const struct config *c,
 		close(fds[i]);	/* the workers hold them now */
 	if (rc == 0 && c->fail_after_ms >= 0) {
 		pid = spawn_failer(plan, c->fail_after_ms, &pidfd, err, sizeof err);
-		if (pid < 0 || group_add(g, "fail", pid, pidfd) < 0) {
+		if (pid < 0)
 			log_err("fail: %s", err);
+		if (pid < 0 || group_add(g, "fail", pid, pidfd) < 0) {
 			rc = -1;
 		} else {
-			log_info("fail pid=%d started, exits 1 in %ld.%03lds",
-				 (int)pid, c->fail_after_ms / 1000,
-				 c->fail_after_ms % 1000);
+			log_info("fail pid=%d started, exits 1 in " OPT_MS_FMT
+				 "s", (int)pid, OPT_MS_ARGS(c->fail_after_ms));
 		}
 	}
 	if (!plan->use_pidfd)
@@ -394,7 +502,8 @@ int group_run(struct group *g)
 		}
 		/* Signals first: a SIGTERM that is pending while a child's
 		 * exit shows up in the same wake-up is the cause, not the
-		 * exit (systemd signals the main process first). */
+		 * exit (systemd signals the main process first).  SIGCHLD
+		 * only wakes us: the reap below handles every exit. */
 		group_read_signals(g);
 		int timer = 0;
 		for (int i = 0; i < n; i++)

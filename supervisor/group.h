@@ -2,14 +2,18 @@
  * termination signal comes; then every child gets SIGTERM, and SIGKILL at
  * the kill timeout.  The first failure decides the exit status.
  *
- *   state \ event   SIGTERM     SIGINT      child ends     kill timer
- *   RUNNING         -> STOP     -> STOP     -> STOP (fail)  -
- *   STOPPING        ignored     -> KILL     note failure   -> KILL
- *   KILLING         ignored     ignored     note failure   -
+ *   state \ event  SIGTERM   SIGINT    child ends        kill timer
+ *   RUNNING        -> STOP   -> STOP   -> STOP (failure)  -
+ *   STOPPING       ignored   -> KILL   note a failure    -> KILL
+ *   KILLING        ignored   ignored   note a failure    -
  *
- * SIGHUP is logged and ignored in every state.  The loop ends once a
- * stopped group has no child left at all (waitpid says ECHILD), orphans
- * it adopted as a subreaper included. */
+ * STOP: SIGTERM to every child and adopted orphan, kill timer armed; a
+ * start-up failure enters it too, with status 1.  KILL: SIGKILL to each
+ * live child's process group and to every orphan, again after each reap
+ * (a reaped process's children are adopted).  When the last child of the
+ * group ends while stopping, the orphans get SIGTERM.  SIGHUP is logged
+ * and ignored in every state.  The loop ends once a stopped group has no
+ * child left at all (waitpid says ECHILD), orphans included. */
 #ifndef GROUP_H
 #define GROUP_H
 

@@ -8,17 +8,19 @@
 
 #include "../worker/listen.h"
 #include "../worker/log.h"
+#include "../worker/opt.h"
 #include "config.h"
 #include "group.h"
 #include "spawn.h"
 
 /* With fd 0, 1 or 2 closed, the first socket we open would take its
  * number, and a worker would write its log into a client connection. */
-static int std_fds_open(void)
+static int main_open_std_fds(void)
 {
 	for (int fd = 0; fd <= 2; fd++) {
 		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
 			continue;
+		/* Without O_CLOEXEC: the children are to inherit it as well. */
 		int null = open("/dev/null", O_RDWR);
 		if (null < 0)
 			return -1;
@@ -28,7 +30,7 @@ static int std_fds_open(void)
 	return 0;
 }
 
-static int ports_open(struct config *c, int *fds)
+static int main_open_ports(struct config *c, int *fds)
 {
 	char err[256];
 
@@ -44,7 +46,7 @@ static int ports_open(struct config *c, int *fds)
 	return 0;
 }
 
-static void log_start(const struct config *c, const struct spawn_plan *p)
+static void main_log_start(const struct config *c, const struct spawn_plan *p)
 {
 	char ports[512];
 	size_t n = 0;
@@ -54,10 +56,9 @@ static void log_start(const struct config *c, const struct spawn_plan *p)
 		n += (size_t)snprintf(ports + n, sizeof ports - n, "%s%s",
 				      i ? " " : "", c->ports[i].text);
 	log_info("starting: ports %s, %ld worker%s each, worker %s, drain "
-		 "timeout %ld.%03lds, kill timeout %ld.%03lds", ports,
+		 "timeout " OPT_MS_FMT "s, kill timeout " OPT_MS_FMT "s", ports,
 		 c->workers, c->workers == 1 ? "" : "s", p->worker,
-		 c->drain_ms / 1000, c->drain_ms % 1000, c->kill_ms / 1000,
-		 c->kill_ms % 1000);
+		 OPT_MS_ARGS(c->drain_ms), OPT_MS_ARGS(c->kill_ms));
 }
 
 int main(int argc, char **argv)
@@ -71,8 +72,8 @@ int main(int argc, char **argv)
 
 	if ((rc = config_parse(&c, argc, argv)) != CONFIG_GO_ON)
 		return rc;
-	if (std_fds_open() < 0)
-		return 1;
+	if (main_open_std_fds() < 0)
+		return 1;	/* nowhere to say so */
 	log_init("supervisor", c.verbosity);
 	if (group_init(&g, &c) < 0)
 		return 1;
@@ -80,9 +81,11 @@ int main(int argc, char **argv)
 		log_err("%s", err);
 		return 1;
 	}
-	log_start(&c, &plan);
-	if (ports_open(&c, fds) < 0)
+	main_log_start(&c, &plan);
+	if (main_open_ports(&c, fds) < 0)
 		return 1;
+	/* A failed start has set status 1 and begun the stop: the loop
+	 * still waits for whatever did start. */
 	group_start(&g, &c, &plan, fds);
 	rc = group_run(&g);
 	spawn_release(&plan);

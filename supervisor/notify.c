@@ -36,7 +36,9 @@ int notify_send(const char *state)
 		return -1;
 	}
 	do
-		r = sendto(fd, state, strlen(state), MSG_NOSIGNAL,
+		/* A receiver whose queue is full must not stall us with every
+		 * signal blocked: the datagram is dropped instead. */
+		r = sendto(fd, state, strlen(state), MSG_NOSIGNAL | MSG_DONTWAIT,
 			   (struct sockaddr *)&sun,
 			   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len));
 	while (r < 0 && errno == EINTR);

@@ -28,20 +28,22 @@ static int log_stderr_is_journal(const struct stat *st)
 	       (unsigned long long)st->st_ino == ino;
 }
 
-/* A pipe reader that stops reading would block a plain write(2) forever.
- * O_NONBLOCK on fd 2 itself would leak into every child sharing that open
- * file description, so for a pipe we open a second description of the same
- * pipe through /proc and make only that one non-blocking.  Sockets get
- * MSG_DONTWAIT per send instead; files and terminals do not stall. */
+/* A pipe reader that stops reading, or a terminal stopped by ^S, would
+ * block a plain write(2) forever.  O_NONBLOCK on fd 2 itself would leak
+ * into every child sharing that open file description, so we open a second
+ * description of the same pipe or device through /proc and make only that
+ * one non-blocking.  Sockets get MSG_DONTWAIT per send instead; regular
+ * files do not stall. */
 static void log_open_nonblocking(const struct stat *st)
 {
 	if (S_ISSOCK(st->st_mode)) {
 		log_is_socket = 1;
 		return;
 	}
-	if (!S_ISFIFO(st->st_mode))
+	if (!S_ISFIFO(st->st_mode) && !S_ISCHR(st->st_mode))
 		return;
-	int fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+	int fd = open("/proc/self/fd/2",
+		      O_WRONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY);
 	if (fd >= 0)
 		log_fd = fd;
 }
