@@ -52,8 +52,9 @@ teardown() { sup_teardown; }
 }
 
 @test "the socket is bound before any child and the port accepts at once" {
-	STUB_EXEC_SLEEP=1 start_sup -W "$STUB" -p "127.0.0.1:$PORT"
-	wait_until 10 port_open "$PORT"
+	STUB_PROBE_PORT=$PORT start_sup -W "$STUB" -p "127.0.0.1:$PORT"
+	wait_until 10 stubs_started 1
+	[ "$(cat "$STUB_DIR/probe.$(stub_pids)")" = open ]
 	stop_sup TERM
 	[ "$status" -eq 0 ]
 	port_closed "$PORT"
@@ -186,8 +187,22 @@ teardown() { sup_teardown; }
 	port_closed "$PORT"
 }
 
-@test "a worker that fails at exec after others started: they are stopped, exit 1" {
-	# Executable but not a valid program: access(2) passes, execve fails.
+@test "a worker that cannot be started after others did: they are stopped, exit 1" {
+	# Descriptors for two workers, not three: the third's exec-status
+	# pipe fails with EMFILE after two workers run.
+	(ulimit -n 12; exec "$SUPERVISOR" -W "$STUB" -p "127.0.0.1:$PORT" -w 3 \
+		2>"$LOG" 3>&-) &
+	SUP=$!
+	wait_exit "$SUP" 30
+	cat "$LOG"
+	[ "$status" -eq 1 ]
+	grep -q 'worker:[0-9]*#3: pipe: Too many open files' "$LOG"
+	[ "$(grep -c 'sent SIGTERM to worker:' "$LOG")" -eq 2 ]
+	all_stubs_gone
+}
+
+@test "a worker that fails at exec: exit 1 naming it" {
+	# Executable but not a valid program: the lookup passes, execve fails.
 	printf '#!/nonexistent/interpreter\n' > "$BATS_TEST_TMPDIR/bad"
 	chmod +x "$BATS_TEST_TMPDIR/bad"
 	run "$SUPERVISOR" -W "$BATS_TEST_TMPDIR/bad" -p "127.0.0.1:$PORT"
@@ -196,20 +211,32 @@ teardown() { sup_teardown; }
 	[[ "$output" == *"cannot execute worker '$BATS_TEST_TMPDIR/bad'"* ]]
 }
 
-@test "READY=1 then STOPPING=1 on NOTIFY_SOCKET, which children do not see" {
-	command -v socat >/dev/null || skip "socat is not installed"
-	sock="$BATS_TEST_TMPDIR/notify"
-	socat -u "UNIX-RECV:$sock" "OPEN:$BATS_TEST_TMPDIR/got,creat,append" 3>&- &
+# check_notify SOCAT-ADDRESS NOTIFY_SOCKET-VALUE
+check_notify() {
+	socat -u "$1" "OPEN:$BATS_TEST_TMPDIR/got,creat,append" 3>&- &
 	rx=$!
-	wait_until 10 test -S "$sock"
-	NOTIFY_SOCKET=$sock start_sup -W "$STUB" -p "127.0.0.1:$PORT"
+	sleep 0.2	# socat binds; a datagram sent before that is lost
+	NOTIFY_SOCKET=$2 start_sup -v -W "$STUB" -p "127.0.0.1:$PORT" -w 3
 	wait_until 10 grep -q 'READY=1' "$BATS_TEST_TMPDIR/got"
-	wait_until 10 stubs_started 1
-	! grep -q NOTIFY_SOCKET "$STUB_DIR/env.$(stub_pids)"
+	# READY=1 only once every child has started
+	[ "$(sed -n '/notified READY=1/q;/ started on /p' "$LOG" | wc -l)" -eq 3 ]
+	wait_until 10 stubs_started 3
+	! grep -q NOTIFY_SOCKET "$STUB_DIR/env.$(stub_pids | head -1)"
 	stop_sup TERM
 	wait_until 10 grep -q 'STOPPING=1' "$BATS_TEST_TMPDIR/got"
 	kill "$rx"
 	[ "$status" -eq 0 ]
+}
+
+@test "READY=1 then STOPPING=1 on NOTIFY_SOCKET, which children do not see" {
+	command -v socat >/dev/null || skip "socat is not installed"
+	check_notify "UNIX-RECV:$BATS_TEST_TMPDIR/notify" "$BATS_TEST_TMPDIR/notify"
+}
+
+@test "NOTIFY_SOCKET may be an abstract socket (@name)" {
+	command -v socat >/dev/null || skip "socat is not installed"
+	name="supervisor-test-$$-$PORT"
+	check_notify "ABSTRACT-RECV:$name" "@$name"
 }
 
 @test "a closed stderr neither kills nor stalls the supervisor" {
@@ -220,18 +247,95 @@ teardown() { sup_teardown; }
 	[ "$status" -eq 0 ]
 }
 
-@test "a stderr pipe nobody reads neither kills nor stalls it" {
+@test "a full stderr pipe, then a broken one, neither stalls nor kills it" {
 	mkfifo "$BATS_TEST_TMPDIR/fifo"
-	# Hold the pipe open for reading but never read: it fills, then a
-	# plain write would block.  Close the reader to make writes EPIPE.
 	exec 7<>"$BATS_TEST_TMPDIR/fifo"
-	"$SUPERVISOR" -v -W "$STUB" -p "127.0.0.1:$PORT" -w 50 \
-		2>"$BATS_TEST_TMPDIR/fifo" 3>&- &
+	# Fill the pipe first: a plain write(2) of a log line would block.
+	dd if=/dev/zero bs=65536 count=1 oflag=nonblock >&7 2>/dev/null || true
+	"$SUPERVISOR" -v -W "$STUB" -p "127.0.0.1:$PORT" -w 2 \
+		2>"$BATS_TEST_TMPDIR/fifo" 3>&- 7>&- &
 	SUP=$!
-	wait_until 20 stubs_started 50
+	wait_until 10 stubs_started 2
+	kill -HUP "$SUP"	# more lines to write
+	exec 7>&-		# no reader left: writes now fail with EPIPE
+	kill -HUP "$SUP"
+	pid_alive "$SUP"
 	stop_sup TERM
 	[ "$status" -eq 0 ]
-	exec 7>&-
+	all_stubs_gone
+}
+
+@test "a child dying of SIGTERM while stopping has stopped cleanly: exit 0" {
+	STUB_ON_TERM=die start_sup -W "$STUB" -p "127.0.0.1:$PORT" -w 2
+	wait_until 10 stubs_started 2
+	stop_sup TERM
+	cat "$LOG"
+	[ "$(grep -c 'killed by SIGTERM' "$LOG")" -eq 2 ]
+	[ "$status" -eq 0 ]
+}
+
+@test "the first failure wins" {
+	# One worker exits 3 on its own; the other exits 4 when told to stop.
+	dir2="$BATS_TEST_TMPDIR/second"
+	mkdir "$dir2"
+	cat > "$BATS_TEST_TMPDIR/two" <<EOS
+#!/bin/bash
+if mkdir "$BATS_TEST_TMPDIR/first" 2>/dev/null; then
+	STUB_EXIT=3 STUB_AFTER=1 exec "$STUB"
+fi
+STUB_DIR="$dir2" STUB_ON_TERM=exit4 exec "$STUB"
+EOS
+	chmod +x "$BATS_TEST_TMPDIR/two"
+	start_sup -W "$BATS_TEST_TMPDIR/two" -p "127.0.0.1:$PORT" -w 2
+	wait_exit "$SUP" 30
+	cat "$LOG"
+	grep -q 'exited with status 4' "$LOG"
+	[ "$status" -eq 3 ]
+}
+
+@test "the failing child, asked to stop, exits 0 and holds no descriptor of ours" {
+	start_sup -W "$STUB" -p "127.0.0.1:$PORT" -f 60
+	wait_until 10 stubs_started 1
+	f=$(grep -o 'fail pid=[0-9]*' "$LOG" | head -1 | cut -d= -f2)
+	[ "$(ls "/proc/$f/fd" | sort -n | tr '\n' ' ')" = "0 1 2 " ]
+	stop_sup TERM
+	cat "$LOG"
+	grep -q "fail pid=$f exited with status 0" "$LOG"
+	[ "$status" -eq 0 ]
+}
+
+@test "--kill-timeout 0: SIGKILL as soon as the stop begins" {
+	STUB_ON_TERM=ignore start_sup -W "$STUB" -p "127.0.0.1:$PORT" -k 0
+	wait_until 10 stubs_started 1
+	stop_sup TERM
+	cat "$LOG"
+	[ "$status" -eq 137 ]
+	grep -q 'sent SIGKILL to worker:' "$LOG"
+}
+
+@test "SIGTERM while children are still being started: a clean stop" {
+	start_sup -W "$STUB" -p "127.0.0.1:$PORT" -w 100
+	# "starting:" comes once signals are taken and before any fork; the
+	# hundred forks, each waiting for its exec, leave time to land in.
+	wait_until 10 grep -q 'starting:' "$LOG"
+	kill -TERM "$SUP"
+	wait_exit "$SUP" 30
+	cat "$LOG"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c ' started on ' "$LOG")" -eq 100 ]
+	# A stub signalled before its trap is set dies of SIGTERM: clean too.
+	[ "$(grep -cE 'exited with status 0|killed by SIGTERM' "$LOG")" -eq 100 ]
+	all_stubs_gone
+}
+
+@test "fifty children killed at once: every exit reaped, no zombie" {
+	start_sup -W "$STUB" -p "127.0.0.1:$PORT" -w 50
+	wait_until 20 stubs_started 50
+	kill -KILL $(stub_pids)	# their SIGCHLDs coalesce
+	wait_exit "$SUP" 30
+	cat "$LOG"
+	[ "$status" -eq 137 ]
+	[ "$(grep -c 'killed by SIGKILL' "$LOG")" -eq 50 ]
 }
 
 @test "--user: children run as that user and its groups, ports bound as root" {

@@ -108,6 +108,6 @@ check_grandchild_killed() {
 	stop_sup TERM
 	cat "$LOG"
 	pid_gone "$gc"
-	grep -q "SIGKILL to orphan pid=$gc" "$LOG"
+	[ "$(grep -c "SIGKILL to orphan pid=$gc" "$LOG")" -eq 1 ]
 	[ "$status" -eq 0 ]	# orphans do not count toward the status
 }
