@@ -58,7 +58,7 @@ workers_started() { [ "$(grep -c ' started on ' "$1")" -ge 2 ]; }
 		[ $((SECONDS - t0)) -lt 90 ] || { echo "soak over 90 s at cycle $cycle"; false; }
 		log="$BATS_TEST_TMPDIR/log.$cycle"
 		port=$(pick_port)
-		"$SUPERVISOR" -W "$WCOPY" -p "127.0.0.1:$port" -w 2 -d 10 \
+		"$SUPERVISOR" -v -W "$WCOPY" -p "127.0.0.1:$port" -w 2 -d 10 \
 			2>"$log" 3>&- &
 		SUP=$!
 		wait_until 10 port_open "$port"
@@ -84,14 +84,18 @@ workers_started() { [ "$(grep -c ' started on ' "$1")" -ge 2 ]; }
 		unanswered=$((unanswered + $(kv unanswered "$out")))
 		refused=$((refused + $(kv refused "$out")))
 		ctimeout=$((ctimeout + $(kv connect_timeout "$out")))
-		answered=$((answered + $(grep -o 'stopped: answered=[0-9]*' "$log" |
-			awk -F= '{ n += $2 } END { print n + 0 }')))
+		local a p
+		a=$(grep -o 'stopped: answered=[0-9]*' "$log" |
+			awk -F= '{ n += $2 } END { print n + 0 }')
+		p=$(grep -c ': request: ' "$log" || true)
+		# every request read (-v logs each) was answered and arrived
+		[ "$p" -eq "$a" ] || { echo "parsed $p answered $a"; false; }
+		[ "$a" -eq "$(kv complete "$out")" ]
+		answered=$((answered + a))
 		SUP= BG=
 	done
 	fds_after=$(ls /proc/$BASHPID/fd | wc -l)
 	echo "# figure: cycles=30 in $((SECONDS - t0))s complete=$complete workers_answered=$answered unanswered_races=$unanswered refused=$refused connect_timeouts=$ctimeout shell_fds_before=$fds_before after=$fds_after" >&3
 	[ "$fds_after" -le "$fds_before" ]
-	# Each answer the client counted, the workers counted: nothing lost
-	# between them (a request cut by the stop would show here).
 	[ "$answered" -eq "$complete" ]
 }
