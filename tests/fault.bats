@@ -68,11 +68,35 @@ start_sup() {
 
 workers_started() { [ "$(grep -c ' started on ' "$LOG")" -ge "$1" ]; }
 
+# start_sup_serving ARGS...: start_sup, then wait until it listens; a port
+# a parallel test took between pick and bind is tried again.
+sup_up_or_gone() { port_open "$PORT" || pid_gone "$SUP"; }
+start_sup_serving() {
+	local try
+	for try in 1 2 3; do
+		start_sup "$@"
+		wait_until 10 sup_up_or_gone
+		if pid_alive "$SUP"; then
+			wait_until 10 workers_started 1
+			return 0
+		fi
+		wait "$SUP" 2>/dev/null || true
+	done
+	return 1
+}
+
+worker_up_or_gone() { port_open "$PORT" || pid_gone "$WPID"; }
 start_worker() {
-	PORT=$(pick_port)
-	"$WCOPY" -p "127.0.0.1:$PORT" "$@" 2>"$LOG" 3>&- &
-	WPID=$!
-	wait_until 10 port_open "$PORT"
+	local try
+	for try in 1 2 3; do
+		PORT=$(pick_port)
+		"$WCOPY" -p "127.0.0.1:$PORT" "$@" 2>"$LOG" 3>&- &
+		WPID=$!
+		wait_until 10 worker_up_or_gone
+		! pid_gone "$WPID" || continue
+		return 0
+	done
+	return 1
 }
 
 cpu_ticks() {
@@ -250,8 +274,7 @@ term_ready() {
 }
 
 @test "fault 5: a storm of SIGHUP, then SIGTERM/SIGHUP while draining: one clean stop" {
-	start_sup -w 2 -d 10
-	wait_until 10 port_open "$PORT"
+	start_sup_serving -w 2 -d 10
 	wait_until 10 workers_started 2
 	local i sent=0
 	for i in $(seq 100); do kill -HUP "$SUP" && sent=$((sent + 1)); done
@@ -350,8 +373,7 @@ term_ready() {
 
 @test "fault 9: graceful stop under load (32 clients, --workers 2): nothing lost" {
 	# -v: the workers log every request they parse ("request: ...").
-	start_sup -v -w 2 -d 10
-	wait_until 10 port_open "$PORT"
+	start_sup_serving -v -w 2 -d 10
 	wait_until 10 workers_started 2
 	"$LOADCLIENT" load "$PORT" 32 4000 4 > "$BATS_TEST_TMPDIR/load" &
 	BG=$!
