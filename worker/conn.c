@@ -242,6 +242,8 @@ static void conn_send(struct conn *c, struct iovec *iov, int iovcnt)
 			skip = (size_t)n < len ? (size_t)n : len;
 			n -= (ssize_t)skip;
 		}
+		if (len == skip)
+			continue;	/* also an empty /echo body: NULL */
 		memcpy(c->out + off, (char *)iov[i].iov_base + skip, len - skip);
 		off += len - skip;
 	}
