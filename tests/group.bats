@@ -118,9 +118,9 @@ summaries() { grep -c 'stopped: answered=' "$LOG"; }
 	[ "$status" -eq 0 ]
 	grep -q '^<5>stopping: SIGTERM$' "$LOG"
 	grep -q "^<5>worker:$PORT#1 pid=[0-9]*: stopped: answered=0 " "$LOG"
-	! grep -qv '^<[0-7]>' "$LOG"
-	! grep -q 'supervisor\[' "$LOG"
-	! grep -q 'worker\[' "$LOG"
+	refute grep -qv '^<[0-7]>' "$LOG"
+	refute grep -q 'supervisor\[' "$LOG"
+	refute grep -q 'worker\[' "$LOG"
 }
 
 @test "elsewhere: name[pid]: lines, no <N>" {
@@ -128,7 +128,7 @@ summaries() { grep -c 'stopped: answered=' "$LOG"; }
 	wait_until 10 grep -q 'serving' "$LOG"
 	stop_sup TERM
 	[ "$status" -eq 0 ]
-	! grep -q '^<' "$LOG"
+	refute grep -q '^<' "$LOG"
 	grep -q '^supervisor\[[0-9]*\]: exiting with status 0$' "$LOG"
 	grep -q '^worker\[[0-9]*\]: stopped: ' "$LOG"
 }

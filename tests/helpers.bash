@@ -22,6 +22,15 @@ free_port() {
 	done
 }
 
+# refute CMD...: fail when CMD succeeds.  A bare "! CMD" line cannot fail
+# a bats test: errexit ignores the status of a negated command.
+refute() {
+	if "$@"; then
+		echo "expected to fail: $*" >&2
+		return 1
+	fi
+}
+
 # wait_until SECONDS CMD...: poll CMD every 20 ms until it succeeds.
 wait_until() {
 	local limit=$1 i=0

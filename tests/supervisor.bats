@@ -221,7 +221,7 @@ check_notify() {
 	# READY=1 only once every child has started
 	[ "$(sed -n '/notified READY=1/q;/ started on /p' "$LOG" | wc -l)" -eq 3 ]
 	wait_until 10 stubs_started 3
-	! grep -q NOTIFY_SOCKET "$STUB_DIR/env.$(stub_pids | head -1)"
+	refute grep -q NOTIFY_SOCKET "$STUB_DIR/env.$(stub_pids | head -1)"
 	stop_sup TERM
 	wait_until 10 grep -q 'STOPPING=1' "$BATS_TEST_TMPDIR/got"
 	kill "$rx"
