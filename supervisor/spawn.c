@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <pwd.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -208,16 +209,35 @@ static _Noreturn void spawn_report(int fd, enum spawn_step step)
 	_exit(127);
 }
 
+/* Back to the default action.  glibc's sigaction refuses the two signals
+ * it reserves for its threads (32 and 33), yet an ignored one is passed
+ * through exec like any other: those go through the system call itself. */
+static void spawn_reset_signal(int sig)
+{
+	struct sigaction dfl = { .sa_handler = SIG_DFL };
+	struct {		/* the kernel's struct sigaction */
+		void (*handler)(int);
+		unsigned long flags;
+		void (*restorer)(void);
+		uint64_t mask;
+	} k = { SIG_DFL, 0, NULL, 0 };
+
+	if (sigaction(sig, &dfl, NULL) == 0 || errno != EINVAL ||
+	    sig == SIGKILL || sig == SIGSTOP)
+		return;
+	syscall(SYS_rt_sigaction, sig, &k, NULL, sizeof k.mask);
+}
+
 static void spawn_child_setup(const struct spawn_plan *p, pid_t parent,
 			      int report)
 {
-	struct sigaction dfl = { .sa_handler = SIG_DFL };
 	sigset_t none;
 
 	/* Ignored or caught dispositions and blocked signals survive exec:
-	 * undo all of ours (SIGPIPE is ignored, four signals are blocked). */
+	 * undo ours (SIGPIPE is ignored, four signals are blocked) and
+	 * whatever we inherited. */
 	for (int s = 1; s < NSIG; s++)
-		sigaction(s, &dfl, NULL);	/* fails on KILL/STOP: fine */
+		spawn_reset_signal(s);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 	/* The parent also calls setpgid on us; whoever runs first wins, so
