@@ -1,7 +1,7 @@
 # The prefork HTTP supervisor.  `make` builds supervisor/supervisor and
 # worker/worker; `make check` runs every test; `make run` starts it.
 #
-# The supervisor links three modules from worker/ (log, opt, listen): each
+# The supervisor links four modules from worker/ (log, opt, listen, stdfd): each
 # helper has one home, and the worker is the program that also runs alone.
 
 CC       ?= cc
@@ -28,7 +28,7 @@ LDFLAGS    += -fsanitize=address,undefined
 endif
 
 B := build
-SHARED  := worker/log.c worker/opt.c worker/listen.c
+SHARED  := worker/log.c worker/opt.c worker/listen.c worker/stdfd.c
 SUP_SRC := $(wildcard supervisor/*.c) $(SHARED)
 WRK_SRC := $(wildcard worker/*.c)
 LIB_SRC := $(filter-out worker/main.c,$(WRK_SRC))

@@ -1,7 +1,5 @@
 /* supervisor: bind the ports, fork the workers, and stop them all as soon
  * as one of them ends or a termination signal comes.  See supervisor(8). */
-#include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -9,26 +7,10 @@
 #include "../worker/listen.h"
 #include "../worker/log.h"
 #include "../worker/opt.h"
+#include "../worker/stdfd.h"
 #include "config.h"
 #include "group.h"
 #include "spawn.h"
-
-/* With fd 0, 1 or 2 closed, the first socket we open would take its
- * number, and a worker would write its log into a client connection. */
-static int main_open_std_fds(void)
-{
-	for (int fd = 0; fd <= 2; fd++) {
-		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
-			continue;
-		/* Without O_CLOEXEC: the children are to inherit it as well. */
-		int null = open("/dev/null", O_RDWR);
-		if (null < 0)
-			return -1;
-		if (null != fd)
-			return -1;	/* lower ones are open: cannot happen */
-	}
-	return 0;
-}
 
 static int main_open_ports(struct config *c, int *fds)
 {
@@ -72,7 +54,7 @@ int main(int argc, char **argv)
 
 	if ((rc = config_parse(&c, argc, argv)) != CONFIG_GO_ON)
 		return rc;
-	if (main_open_std_fds() < 0)
+	if (stdfd_open() < 0)
 		return 1;	/* nowhere to say so */
 	log_init("supervisor", c.verbosity);
 	if (group_init(&g, &c) < 0)

@@ -464,3 +464,14 @@ cpu_ticks() {
 	[ "$output" = "Hello World" ]
 	kill "$client"
 }
+
+@test "started with stderr closed: /dev/null takes fd 2, not a socket" {
+	PORT=$(free_port)
+	"$WORKER" -p "127.0.0.1:$PORT" 2>&- 3>&- &
+	WPID=$!
+	wait_until 10 port_open "$PORT"
+	[ "$(readlink "/proc/$WPID/fd/2")" = /dev/null ]
+	[ "$(curl -s "http://127.0.0.1:$PORT/")" = "Hello World" ]
+	stop_worker
+	[ "$status" -eq 0 ]
+}

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "opt.h"
 #include "server.h"
+#include "stdfd.h"
 
 #define SD_LISTEN_FDS_START 3
 
@@ -223,6 +224,8 @@ int main(int argc, char **argv)
 	};
 	int status, fd;
 
+	if (stdfd_open() < 0)
+		return 1;	/* nowhere to say so */
 	status = parse_options(argc, argv, &o);
 	if (status >= 0)
 		return status;
