@@ -33,35 +33,12 @@ teardown() {
 	[ ! -f "$LOG" ] || tail -15 "$LOG" | sed 's/^/# log: /'
 }
 
-# free_port, below the ephemeral range: the clients here leave thousands
-# of TIME-WAIT sockets on ephemeral ports, and a listener cannot bind a
-# port one of them holds (EADDRINUSE) even with SO_REUSEADDR.
-pick_port() {
-	local lo p
-	read -r lo _ < /proc/sys/net/ipv4/ip_local_port_range
-	while :; do
-		: "$RANDOM"	# a subshell's RANDOM may start from ours
-		p=$(free_port)
-		[ "$p" -lt "$lo" ] && { echo "$p"; return; }
-	done
-}
-
 figure() { echo "# figure: $*" >&3; echo "figure: $*"; }
-
-# Pids of processes running the private worker copy.
-our_workers() {
-	local d
-	for d in /proc/[0-9]*; do
-		[ "$(readlink "$d/exe" 2>/dev/null)" = "$WCOPY" ] && echo "${d#/proc/}"
-	done
-	return 0
-}
-no_workers_left() { [ -z "$(our_workers)" ]; }
 
 # start_sup ARGS...: the supervisor with the private worker, in the
 # background, stderr in $LOG.
 start_sup() {
-	PORT=$(pick_port)
+	PORT=$(free_port)
 	"$SUPERVISOR" -W "$WCOPY" -p "127.0.0.1:$PORT" "$@" 2>"$LOG" 3>&- &
 	SUP=$!
 }
@@ -89,7 +66,7 @@ worker_up_or_gone() { port_open "$PORT" || pid_gone "$WPID"; }
 start_worker() {
 	local try
 	for try in 1 2 3; do
-		PORT=$(pick_port)
+		PORT=$(free_port)
 		"$WCOPY" -p "127.0.0.1:$PORT" "$@" 2>"$LOG" 3>&- &
 		WPID=$!
 		wait_until 10 worker_up_or_gone
@@ -97,14 +74,6 @@ start_worker() {
 		return 0
 	done
 	return 1
-}
-
-cpu_ticks() {
-	local stat
-	stat=$(cat "/proc/$1/stat")
-	stat=${stat##*) }
-	set -- $stat
-	echo $((${12} + ${13}))
 }
 
 nfds() { ls "/proc/$1/fd" | wc -l; }
@@ -125,7 +94,7 @@ summaries_clean() {
 }
 
 @test "fault 1: out of descriptors (ulimit -n 40): no busy loop, serves again" {
-	PORT=$(pick_port)
+	PORT=$(free_port)
 	(ulimit -n 40 && exec "$WCOPY" -p "127.0.0.1:$PORT" 2>"$LOG" 3>&-) &
 	WPID=$!
 	wait_until 10 port_open "$PORT"
@@ -192,7 +161,7 @@ serve_checks() {
 }
 
 @test "fault 3a: stderr closed: supervisor and workers serve, stop exits 0" {
-	PORT=$(pick_port)
+	PORT=$(free_port)
 	"$SUPERVISOR" -v -W "$WCOPY" -p "127.0.0.1:$PORT" -w 2 2>&- 3>&- &
 	SUP=$!
 	wait_until 10 port_open "$PORT"
@@ -203,7 +172,7 @@ serve_checks() {
 	[ "$status" -eq 0 ]
 	wait_until 10 no_workers_left
 	# and the worker alone, stderr closed
-	PORT=$(pick_port)
+	PORT=$(free_port)
 	"$WCOPY" -v -p "127.0.0.1:$PORT" 2>&- 3>&- &
 	WPID=$!
 	wait_until 10 port_open "$PORT"
@@ -219,12 +188,12 @@ serve_checks() {
 	# Held read-write so that the writers can open it, then let go: from
 	# then on nobody reads and every write gets EPIPE (or SIGPIPE).
 	exec {keep}<>"$BATS_TEST_TMPDIR/fifo"
-	PORT=$(pick_port)
+	PORT=$(free_port)
 	"$SUPERVISOR" -v -W "$WCOPY" -p "127.0.0.1:$PORT" -w 2 \
 		2>"$BATS_TEST_TMPDIR/fifo" 3>&- &
 	SUP=$!
 	local wport
-	wport=$(pick_port)
+	wport=$(free_port)
 	"$WCOPY" -v -p "127.0.0.1:$wport" 2>"$BATS_TEST_TMPDIR/fifo" 3>&- &
 	WPID=$!
 	wait_until 10 port_open "$PORT"

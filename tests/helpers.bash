@@ -79,3 +79,24 @@ wait_exit() {
 	status=0
 	wait "$pid" || status=$?
 }
+
+# CPU ticks (user + system) a process has used so far.
+cpu_ticks() {
+	local stat
+	stat=$(cat "/proc/$1/stat")
+	stat=${stat##*) }
+	# shellcheck disable=SC2086
+	set -- $stat
+	echo $((${12} + ${13}))
+}
+
+# Pids of the processes running the program $WCOPY (a private copy of the
+# worker, so that no other test's workers are counted).
+our_workers() {
+	local d
+	for d in /proc/[0-9]*; do
+		[ "$(readlink "$d/exe" 2>/dev/null)" = "$WCOPY" ] && echo "${d#/proc/}"
+	done
+	return 0
+}
+no_workers_left() { [ -z "$(our_workers)" ]; }

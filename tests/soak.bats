@@ -26,26 +26,6 @@ teardown() {
 	done
 }
 
-our_workers() {
-	local d
-	for d in /proc/[0-9]*; do
-		[ "$(readlink "$d/exe" 2>/dev/null)" = "$WCOPY" ] && echo "${d#/proc/}"
-	done
-	return 0
-}
-no_workers_left() { [ -z "$(our_workers)" ]; }
-
-# Below the ephemeral range: see pick_port in fault.bats.
-pick_port() {
-	local lo p
-	read -r lo _ < /proc/sys/net/ipv4/ip_local_port_range
-	while :; do
-		: "$RANDOM"	# a subshell's RANDOM may start from ours
-		p=$(free_port)
-		[ "$p" -lt "$lo" ] && { echo "$p"; return; }
-	done
-}
-
 kv() { local v=${2##*"$1="}; echo "${v%% *}"; }
 workers_started() { [ "$(grep -c ' started on ' "$1")" -ge 2 ]; }
 
@@ -57,7 +37,7 @@ workers_started() { [ "$(grep -c ' started on ' "$1")" -ge 2 ]; }
 	for cycle in $(seq 30); do
 		[ $((SECONDS - t0)) -lt 90 ] || { echo "soak over 90 s at cycle $cycle"; false; }
 		log="$BATS_TEST_TMPDIR/log.$cycle"
-		port=$(pick_port)
+		port=$(free_port)
 		"$SUPERVISOR" -v -W "$WCOPY" -p "127.0.0.1:$port" -w 2 -d 10 \
 			2>"$log" 3>&- &
 		SUP=$!

@@ -407,15 +407,6 @@ stop_worker() {
 	[[ "$output" == *"fd 3"* ]]
 }
 
-# CPU ticks (user + system) a process has used so far.
-cpu_ticks() {
-	local stat
-	stat=$(cat "/proc/$1/stat")
-	stat=${stat##*) }
-	set -- $stat
-	echo $((${12} + ${13}))
-}
-
 @test "out of descriptors (EMFILE): clients are refused, no busy loop" {
 	[ -z "${VALGRIND:-}" ] || skip "valgrind needs descriptors of its own"
 	# Room for the worker's own descriptors and a connection or two.
