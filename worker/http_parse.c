@@ -108,7 +108,7 @@ static long find_head_end(const char *buf, size_t len, size_t start,
 	}
 	*scan = pos;
 	lf = memchr(buf + start, '\n', len - start);
-	if (!lf)
+	if (!lf || (size_t)(lf - (buf + start)) > HTTP_HEAD_MAX - HTTP_FIELDS_MAX)
 		return len - start > HTTP_HEAD_MAX - HTTP_FIELDS_MAX ?
 		       fail(req, 414) : HTTP_INCOMPLETE;
 	if (len - (size_t)(lf + 1 - buf) >= HTTP_FIELDS_MAX)

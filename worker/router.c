@@ -28,6 +28,7 @@ void router_error(struct route *r, int status)
 {
 	r->kind = ROUTE_TEXT;
 	r->status = status;
+	r->allow = NULL;	/* a 413 for a routed PUT is no 405 */
 	r->text_len = (size_t)snprintf(r->text, sizeof r->text, "%s\n",
 				       response_reason(status));
 }
