@@ -466,3 +466,81 @@ stop_worker() {
 	stop_worker
 	[ "$status" -eq 0 ]
 }
+
+@test "drain: a pipelined request whose head was half read is finished and answered" {
+	start_worker
+	exec {c}<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GET /sleep?ms=1000 HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHo' >&"$c"
+	wait_until 10 logged 'request: GET /sleep'
+	kill -TERM "$WPID"
+	wait_until 10 logged 'draining'
+	printf 'st: a\r\n\r\n' >&"$c"
+	out=$(timeout 10 cat <&"$c" | tr -d '\r')
+	exec {c}>&-
+	wait_exit "$WPID" 30
+	echo "$out"
+	[ "$status" -eq 0 ]
+	[ "$(grep -c '^HTTP/1.1 200 OK' <<< "$out")" -eq 2 ]
+	[[ "$out" == *"slept 1000 ms"*"Connection: close"*"Hello World" ]]
+	logged 'stopped: answered=2 abandoned_requests=0 abandoned_events=0'
+}
+
+@test "drain: a CRLF after a body leaves the connection idle, not busy" {
+	start_worker -d 5
+	exec {c}<>"/dev/tcp/127.0.0.1/$PORT"
+	# RFC 9112 §2.2: empty lines before a request line are ignored.
+	printf 'POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc\r\n' >&"$c"
+	read -r -t 5 line <&"$c"
+	[[ "$line" == "HTTP/1.1 200 OK"* ]]
+	kill -TERM "$WPID"
+	wait_exit "$WPID" 4	# the drain timeout (5 s) must not be needed
+	exec {c}>&-
+	[ "$status" -eq 0 ]
+	logged 'stopped: answered=1 abandoned_requests=0 abandoned_events=0'
+}
+
+@test "drain timeout: every request read and not answered is counted" {
+	start_worker -d 0.5
+	printf 'GET /sleep?ms=5000 HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n' |
+		"$RAWHTTP" -S -t 10000 "$PORT" > /dev/null &
+	wait_until 10 logged 'request: GET /sleep'
+	stop_worker
+	[ "$status" -eq 3 ]
+	logged 'abandoned_requests=2 abandoned_events=0'
+}
+
+@test "drain timeout with only a slow close left: nothing lost, exit 0" {
+	start_worker -d 0.3
+	exec {c}<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' >&"$c"
+	read -r -t 5 line <&"$c"
+	# Keep our end open: the worker's lingering close waits for our FIN
+	# longer than the drain timeout.
+	stop_worker
+	exec {c}>&-
+	[ "$status" -eq 0 ]
+	logged 'stopped: answered=1 abandoned_requests=0 abandoned_events=0'
+}
+
+@test "a long request line is 414 at once, even with its fields arriving" {
+	start_worker --header-timeout 5
+	target=$(printf 'a%.0s' $(seq 9000))
+	field=$(printf 'b%.0s' $(seq 7800))
+	send "GET /$target HTTP/1.1\r\nHost: x\r\nX-A: $field\r\n" -t 3000
+	[ "$output" = "414 EOF" ]
+}
+
+@test "HEAD gets no body with an error; an error carries no stale Allow" {
+	start_worker
+	printf 'HEAD / HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n' |
+		"$RAWHTTP" -t 3000 "$PORT" > "$BATS_TEST_TMPDIR/out"
+	run cat "$BATS_TEST_TMPDIR/out"
+	[[ "$output" == "HTTP/1.1 413 "* ]]
+	# The last bytes are the head's empty line: no body follows.
+	[ "$(tail -c 4 "$BATS_TEST_TMPDIR/out" | od -An -c | tr -d ' ')" = '\r\n\r\n' ]
+	printf 'PUT /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2000000\r\n\r\n' |
+		"$RAWHTTP" -t 3000 "$PORT" > "$BATS_TEST_TMPDIR/out"
+	run cat "$BATS_TEST_TMPDIR/out"
+	[[ "$output" == "HTTP/1.1 413 "* ]]
+	[[ "$output" != *"Allow:"* ]]
+}

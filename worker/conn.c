@@ -84,6 +84,30 @@ static void conn_timer(struct conn *c, long ms)
 	(void)loop_timer_in(&c->srv->loop, &c->timer, (uint64_t)ms);
 }
 
+int conn_pending(struct conn *c)
+{
+	struct http_request req;
+	size_t off = c->in_start, scan;
+	int n = conn_busy(c);
+	long r;
+
+	/* Complete heads pipelined behind the request in progress were read
+	 * as well: abandoned, they count too. */
+	if (c->state != CONN_IN_FLIGHT && c->state != CONN_WRITE)
+		return n;
+	while (off < c->in_end) {
+		scan = 0;
+		r = http_parse_request(c->in + off, c->in_end - off, &scan, &req);
+		if (r <= 0)
+			break;
+		n++;
+		off += (size_t)r;
+		if (req.content_length > 0 || req.chunked)
+			break;	/* its body is not a head: stop counting */
+	}
+	return n;
+}
+
 int conn_busy(const struct conn *c)
 {
 	switch (c->state) {
@@ -185,6 +209,18 @@ static ssize_t conn_fill(struct conn *c)
 	return -1;
 }
 
+/* Empty lines before a request line are ignored (RFC 9112 §2.2): a client
+ * may send CRLF after a body.  Dropped here, they do not make an idle
+ * connection look busy. */
+static void conn_skip_empty_lines(struct conn *c)
+{
+	if (c->scan)
+		return;		/* a head is half parsed: scan counts from here */
+	while (conn_buffered(c) >= 2 && c->in[c->in_start] == '\r' &&
+	       c->in[c->in_start + 1] == '\n')
+		c->in_start += 2;
+}
+
 static void conn_response_done(struct conn *c)
 {
 	struct server *s = c->srv;
@@ -192,6 +228,7 @@ static void conn_response_done(struct conn *c)
 	s->answered++;
 	free(c->body);
 	c->body = NULL;
+	conn_skip_empty_lines(c);
 	if (c->close_after ||
 	    (s->draining && conn_buffered(c) == 0)) {
 		conn_linger(c);
@@ -255,15 +292,17 @@ static void conn_send(struct conn *c, struct iovec *iov, int iovcnt)
 	conn_timer(c, c->srv->cfg.idle_timeout_ms);
 }
 
-/* While draining, a response closes the connection unless another whole
- * request is already buffered behind it (SPEC drain step 4). */
-static int conn_next_buffered(struct conn *c)
+/* While draining, a response closes the connection unless a request has
+ * begun behind it (SPEC drain steps 3 and 4): one that sits unread in the
+ * socket is read first, so that it is answered rather than discarded by
+ * the lingering close.  Its head is then bounded by the header timeout,
+ * and everything by the drain timeout. */
+static int conn_next_started(struct conn *c)
 {
-	size_t scan = 0;
-
-	return conn_buffered(c) > 0 &&
-	       http_parse_request(c->in + c->in_start, conn_buffered(c),
-				  &scan, &conn_req) > 0;
+	if (c->readable && conn_fill(c) < 0)
+		return 0;
+	conn_skip_empty_lines(c);
+	return conn_buffered(c) > 0;
 }
 
 static void conn_respond(struct conn *c)
@@ -277,7 +316,7 @@ static void conn_respond(struct conn *c)
 	iov[1].iov_len = rt->kind == ROUTE_ECHO ? c->body_len : rt->text_len;
 	r.content_length = iov[1].iov_len;
 	c->close_after = !c->keep_alive || rt->status >= 400 ||
-			 (c->srv->draining && !conn_next_buffered(c));
+			 (c->srv->draining && !conn_next_started(c));
 	r.close = c->close_after;
 	r.keep_alive = !r.close && c->http10;
 	if (rt->kind != ROUTE_ECHO) {
@@ -296,11 +335,11 @@ static void conn_respond(struct conn *c)
 	conn_send(c, iov, 2);
 }
 
+/* An error answer; a HEAD request that parsed still gets no body. */
 static void conn_fail(struct conn *c, int status)
 {
 	router_error(&c->route, status);
 	c->keep_alive = 0;
-	c->head_only = 0;
 	conn_respond(c);
 }
 
@@ -377,6 +416,7 @@ static void conn_on_head(struct conn *c)
 /* CONN_IDLE and CONN_READ_HEAD: 1 when the state moved on. */
 static int conn_step_head(struct conn *c)
 {
+	conn_skip_empty_lines(c);
 	if (conn_buffered(c) > 0) {
 		if (c->state == CONN_IDLE) {
 			c->state = CONN_READ_HEAD;
@@ -392,6 +432,7 @@ static int conn_step_head(struct conn *c)
 			return 1;
 		}
 		if (r == HTTP_ERROR) {
+			c->head_only = 0;	/* nothing parsed: not a HEAD */
 			conn_fail(c, conn_req.status);
 			return 1;
 		}
@@ -468,6 +509,9 @@ static int conn_step_write(struct conn *c)
 		return 0;
 	}
 	c->out_off += (size_t)n;
+	/* A client that keeps reading is not stalled: the idle timeout
+	 * counts from the last progress, not from the first short write. */
+	conn_timer(c, c->srv->cfg.idle_timeout_ms);
 	if (c->out_off < c->out_len)
 		return 1;
 	free(c->out);

@@ -55,6 +55,9 @@ int conn_open(struct server *s, int fd);
 void conn_drain(struct conn *c);
 /* Whether a request has begun on c and is not yet answered. */
 int conn_busy(const struct conn *c);
+/* How many requests read on c are not yet answered (the drain timeout
+ * counts them as abandoned). */
+int conn_pending(struct conn *c);
 void conn_close(struct conn *c);
 void conn_free(struct conn *c);
 void conn_pool_free(void);
