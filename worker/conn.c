@@ -61,7 +61,7 @@ void conn_pool_free(void)
 
 static struct conn *conn_of_timer(struct timer *t)
 {
-	return (struct conn *)((char *)t - offsetof(struct conn, timer));
+	return container_of(t, struct conn, timer);
 }
 
 static size_t conn_buffered(const struct conn *c)

@@ -16,7 +16,11 @@
 /* Step 1: a classic BPF program "ret 0" drops every packet that reaches
  * the listening socket, so the kernel completes no new handshake; the
  * connections already in the accept queue are left alone.  Containers may
- * refuse the filter: then we just go on. */
+ * refuse the filter: then we just go on.  The filter is on the socket
+ * itself, which sibling workers share: one worker draining alone stops
+ * their handshakes too.  Under the supervisor that is right, since one
+ * worker's exit stops the group; a rolling restart (SIGHUP, not built)
+ * would need a socket per worker (SO_REUSEPORT) instead. */
 static void drain_block_handshakes(int fd)
 {
 	struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
@@ -31,9 +35,7 @@ static void drain_block_handshakes(int fd)
 /* Step 6: the time is up; count what is abandoned and stop. */
 static void drain_on_timeout(struct timer *t)
 {
-	struct server *s = (struct server *)((char *)t -
-					     offsetof(struct server,
-						      drain_timer));
+	struct server *s = container_of(t, struct server, drain_timer);
 
 	for (struct conn *c = s->conns; c; c = c->next)
 		s->abandoned_requests += (unsigned long)conn_pending(c);
@@ -71,8 +73,7 @@ void drain_start(struct server *s)
 
 static void drain_on_signal(struct watcher *w, uint32_t events)
 {
-	struct server *s = (struct server *)((char *)w -
-					     offsetof(struct server, signals));
+	struct server *s = container_of(w, struct server, signals);
 	struct signalfd_siginfo si;
 	ssize_t n;
 

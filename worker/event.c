@@ -28,8 +28,7 @@ static void event_unlink(struct event *e)
 
 static void event_on_timer(struct timer *t)
 {
-	struct event *e = (struct event *)((char *)t -
-					   offsetof(struct event, timer));
+	struct event *e = container_of(t, struct event, timer);
 
 	log_info("event %ld done: Event%ld", e->n, e->n);
 	event_unlink(e);

@@ -102,8 +102,7 @@ static void loop_arm(struct loop *l)
 
 static void loop_on_timerfd(struct watcher *w, uint32_t events)
 {
-	struct loop *l = (struct loop *)((char *)w - offsetof(struct loop,
-							      timerfd));
+	struct loop *l = container_of(w, struct loop, timerfd);
 	uint64_t expirations;
 	struct timer *t;
 

@@ -5,6 +5,13 @@
 #ifndef LOOP_H
 #define LOOP_H
 
+#include <stddef.h>
+
+/* The struct of that type whose member lies at ptr: how a callback given
+ * a watcher or a timer finds its owner. */
+#define container_of(ptr, type, member) \
+	((type *)((char *)(ptr) - offsetof(type, member)))
+
 #include <stdint.h>
 #include <sys/epoll.h>
 

@@ -17,7 +17,7 @@
 
 static struct server *server_of(struct watcher *w)
 {
-	return (struct server *)((char *)w - offsetof(struct server, listener));
+	return container_of(w, struct server, listener);
 }
 
 static void server_on_listener(struct watcher *w, uint32_t events)
@@ -36,9 +36,7 @@ static int server_watch_listener(struct server *s)
 
 static void server_on_listen_retry(struct timer *t)
 {
-	struct server *s = (struct server *)((char *)t -
-					     offsetof(struct server,
-						      listen_retry));
+	struct server *s = container_of(t, struct server, listen_retry);
 
 	if (s->listener.fd >= 0 && server_watch_listener(s) < 0)
 		log_err("epoll_ctl(listener): %s", strerror(errno));
@@ -141,8 +139,7 @@ static void server_reap(struct server *s)
 
 void server_after_batch(struct loop *l)
 {
-	struct server *s = (struct server *)((char *)l -
-					     offsetof(struct server, loop));
+	struct server *s = container_of(l, struct server, loop);
 
 	server_reap(s);
 	if (s->draining && s->nconns == 0 && s->nevents == 0) {
