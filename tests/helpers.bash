@@ -1,4 +1,5 @@
 # Shared by every bats file: load "helpers" in its setup.
+# shellcheck disable=SC2034  # SUPERVISOR, WORKER, status: for the loaders
 # Waits are on conditions (a port open, a pid gone), with generous upper
 # bounds that only catch hangs: these machines are noisy.
 

@@ -1,3 +1,4 @@
+# shellcheck disable=SC2154  # status: set by wait_exit in helpers.bash
 # Shared by the supervisor test files: start a supervisor in the background
 # with stub workers, and the checks that run both with pidfds and without.
 
