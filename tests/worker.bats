@@ -544,3 +544,23 @@ stop_worker() {
 	[[ "$output" == "HTTP/1.1 413 "* ]]
 	[[ "$output" != *"Allow:"* ]]
 }
+
+@test "half-sent chunked bodies cost what has arrived, not the 1 MiB limit" {
+	start_worker
+	vm() { awk '/^VmSize:/ { print $2 }' "/proc/$WPID/status"; }
+	before=$(vm)
+	fds=()
+	for _ in $(seq 200); do
+		exec {c}<>"/dev/tcp/127.0.0.1/$PORT"
+		printf 'POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n' >&"$c"
+		fds+=("$c")
+	done
+	held() { [ "$(ls "/proc/$WPID/fd" | wc -l)" -ge 200 ]; }
+	wait_until 10 held
+	sleep 0.2	# the last chunks: read in the wake-up after the accept
+	after=$(vm)
+	for c in "${fds[@]}"; do exec {c}>&-; done
+	echo "VmSize: ${before} kB -> ${after} kB for 200 bodies"
+	# a 1 MiB buffer each would be 200 MiB of address space
+	[ $((after - before)) -lt 20480 ]
+}

@@ -401,8 +401,11 @@ static void conn_on_head(struct conn *c)
 		conn_dispatch(c);
 		return;
 	}
-	c->body = malloc(c->chunked ? HTTP_BODY_MAX : c->body_need);
-	if (!c->body) {
+	/* A chunked body has no length up front: its buffer grows with
+	 * what arrives (conn_body_reserve), not the 1 MiB limit at once. */
+	c->body = c->chunked ? NULL : malloc(c->body_need);
+	c->body_cap = c->chunked ? 0 : c->body_need;
+	if (!c->chunked && !c->body) {
 		conn_fail(c, 503);
 		return;
 	}
@@ -452,11 +455,37 @@ static int conn_step_head(struct conn *c)
 	return 0;
 }
 
+/* Room for need bytes of chunked body: the decoder never writes more
+ * than the input it is given, and never past HTTP_BODY_MAX (then 413). */
+static int conn_body_reserve(struct conn *c, size_t need)
+{
+	size_t cap = c->body_cap ? c->body_cap : 4096;
+	char *body;
+
+	if (need > HTTP_BODY_MAX)
+		need = HTTP_BODY_MAX;
+	if (c->body && c->body_cap >= need)
+		return 0;
+	while (cap < need)
+		cap *= 2;
+	if (cap > HTTP_BODY_MAX)
+		cap = HTTP_BODY_MAX;
+	if (!(body = realloc(c->body, cap)))
+		return -1;
+	c->body = body;
+	c->body_cap = cap;
+	return 0;
+}
+
 static int conn_step_body(struct conn *c)
 {
 	size_t avail = conn_buffered(c);
 
 	if (avail > 0 && c->chunked) {
+		if (conn_body_reserve(c, c->body_len + avail) < 0) {
+			conn_fail(c, 503);
+			return 1;
+		}
 		long used = http_chunked_decode(&c->dechunk, c->in + c->in_start,
 						avail, c->body, HTTP_BODY_MAX);
 		if (used < 0) {

@@ -41,7 +41,7 @@ struct conn {
 	int chunked;
 	struct http_chunked dechunk;
 	char *body;
-	size_t body_len, body_need;
+	size_t body_len, body_need, body_cap;
 
 	char *out;		/* unsent response bytes, only after a short write */
 	size_t out_off, out_len;
