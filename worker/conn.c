@@ -122,6 +122,17 @@ int conn_busy(const struct conn *c)
 	}
 }
 
+/* Nothing more will be read or sent: unsent output, the body and any
+ * unparsed input go. */
+static void conn_drop_buffers(struct conn *c)
+{
+	free(c->out);
+	free(c->body);
+	c->out = c->body = NULL;
+	c->in_start = c->in_end;
+	conn_release_input(c);
+}
+
 void conn_close(struct conn *c)
 {
 	struct server *s = c->srv;
@@ -132,11 +143,7 @@ void conn_close(struct conn *c)
 	/* The socket is ours alone, so close(2) also ends its epoll
 	 * registration.  Linux frees the fd even when close says EINTR. */
 	close(c->w.fd);
-	free(c->out);
-	free(c->body);
-	c->out = c->body = NULL;
-	c->in_start = c->in_end;
-	conn_release_input(c);
+	conn_drop_buffers(c);
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -158,11 +165,7 @@ void conn_free(struct conn *c)
  * request crosses our close sees a clean EOF, not a reset (RFC 9112 §9.6). */
 static void conn_linger(struct conn *c)
 {
-	free(c->out);
-	free(c->body);
-	c->out = c->body = NULL;
-	c->in_start = c->in_end;
-	conn_release_input(c);
+	conn_drop_buffers(c);
 	if (shutdown(c->w.fd, SHUT_WR) < 0) {
 		conn_close(c);
 		return;
