@@ -193,6 +193,17 @@ static void client_connect(struct client *c)
 	}
 }
 
+/* Close c's connection, then open a new one, or stop when stopping. */
+static void client_recycle(struct client *c, int stopping)
+{
+	close(c->fd);
+	c->fd = -1;
+	if (stopping)
+		c->phase = P_DONE;
+	else
+		client_connect(c);
+}
+
 /* The connection ended (EOF or error): classify, then go again or stop. */
 static void client_lost(struct client *c, int err, int stopping)
 {
@@ -206,12 +217,7 @@ static void client_lost(struct client *c, int err, int stopping)
 		st.unanswered++;
 	else if (c->outstanding)
 		st.truncated++;	/* a fresh connection closed unanswered */
-	close(c->fd);
-	c->fd = -1;
-	if (stopping)
-		c->phase = P_DONE;
-	else
-		client_connect(c);
+	client_recycle(c, stopping);
 }
 
 static void client_io(struct client *c, short revents, int stopping)
@@ -294,12 +300,7 @@ static void client_io(struct client *c, short revents, int stopping)
 		if (closes || stopping) {
 			if (closes)
 				st.closes++;
-			close(c->fd);
-			c->fd = -1;
-			if (stopping)
-				c->phase = P_DONE;
-			else
-				client_connect(c);
+			client_recycle(c, stopping);
 			return;
 		}
 		next_request(c);

@@ -219,11 +219,15 @@ teardown() { sup_teardown; }
 	[[ "$output" == *"cannot execute worker '$BATS_TEST_TMPDIR/bad'"* ]]
 }
 
+# Whether a datagram socket is bound to this path or abstract name.
+receiver_bound() { ss -xlH 2>/dev/null | grep -qF -- "$1"; }
+
 # check_notify SOCAT-ADDRESS NOTIFY_SOCKET-VALUE
 check_notify() {
 	socat -u "$1" "OPEN:$BATS_TEST_TMPDIR/got,creat,append" 3>&- &
 	rx=$!
-	sleep 0.2	# socat binds; a datagram sent before that is lost
+	# A datagram sent before socat has bound is lost: wait for the name.
+	wait_until 10 receiver_bound "${2#@}"
 	NOTIFY_SOCKET=$2 start_sup -v -W "$STUB" -p "127.0.0.1:$PORT" -w 3
 	wait_until 10 grep -q 'READY=1' "$BATS_TEST_TMPDIR/got"
 	# READY=1 only once every child has started

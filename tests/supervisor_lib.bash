@@ -13,6 +13,7 @@ sup_setup() {
 
 sup_teardown() {
 	[ -n "$SUP" ] && kill -KILL "$SUP" 2>/dev/null
+	[ -n "${rx:-}" ] && kill "$rx" 2>/dev/null	# a notify receiver
 	local p
 	for p in $(cat "$STUB_DIR"/pids "$STUB_DIR"/grandchildren 2>/dev/null); do
 		kill -KILL "$p" 2>/dev/null
