@@ -23,6 +23,18 @@ free_port() {
 	done
 }
 
+# close_fds_above_2: in a subshell about to exec, close every inherited
+# descriptor but stdin, stdout and stderr, so that a test counting
+# descriptors (ulimit -n) does not depend on what bats or CI left open.
+close_fds_above_2() {
+	local fd
+	for fd in /proc/"$BASHPID"/fd/*; do
+		fd=${fd##*/}
+		[ "$fd" -gt 2 ] && eval "exec $fd>&-"
+	done
+	return 0
+}
+
 # refute CMD...: fail when CMD succeeds.  A bare "! CMD" line cannot fail
 # a bats test: errexit ignores the status of a negated command.
 refute() {
