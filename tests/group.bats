@@ -36,6 +36,40 @@ summaries() { grep -c 'stopped: answered=' "$LOG"; }
 	[ "$total" -eq 40 ]
 }
 
+# open_keepalive: one connection, one GET / answered, left open (its fd
+# is kept in CONNS).  Bash's /dev/tcp: the client arrives only after the
+# previous one had its answer, as clients spread over time do.
+open_keepalive() {
+	local fd line
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GET / HTTP/1.1\r\nHost: t\r\n\r\n' >&"$fd"
+	while IFS= read -r -t 10 line <&"$fd" && [ "$line" != $'\r' ]; do :; done
+	read -r -t 10 -N 12 line <&"$fd"
+	[ "$line" = "Hello World"$'\n' ]
+	CONNS+=("$fd")
+}
+conns_of() { ss -tnpH state established "( sport = :$PORT )" |
+	grep -c "pid=$1,"; }
+
+@test "--workers 2: keep-alive clients arriving one by one go to both workers" {
+	# Without care the kernel wakes the same idle worker for every
+	# client, and a keep-alive connection never moves (seen: 199 of 200).
+	start_sup -p "127.0.0.1:$PORT" -w 2
+	wait_until 10 workers_up 2
+	wait_until 10 port_open "$PORT"
+	CONNS=()
+	for _ in $(seq 40); do open_keepalive; done
+	read -r w1 w2 <<<"$(worker_pids | tr '\n' ' ')"
+	n1=$(conns_of "$w1") n2=$(conns_of "$w2")
+	echo "# figure: 40 sequential keep-alive clients: $n1 + $n2" >&3
+	[ $((n1 + n2)) -eq 40 ]
+	[ "$n1" -ge 10 ]
+	[ "$n2" -ge 10 ]
+	for fd in "${CONNS[@]}"; do exec {fd}>&-; done
+	stop_sup TERM
+	[ "$status" -eq 0 ]
+}
+
 @test "a killed worker: the others drain and exit 0, the supervisor exits 137" {
 	start_sup -p "127.0.0.1:$PORT" -w 2
 	wait_until 10 workers_up 2

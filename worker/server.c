@@ -20,18 +20,37 @@ static struct server *server_of(struct watcher *w)
 	return container_of(w, struct server, listener);
 }
 
-static void server_on_listener(struct watcher *w, uint32_t events)
-{
-	(void)events;
-	server_accept(server_of(w), 0);
-}
-
 /* EPOLLEXCLUSIVE: of the sibling workers sharing this socket, wake one. */
 static int server_watch_listener(struct server *s)
 {
 	if (loop_add(&s->loop, &s->listener, EPOLLIN | EPOLLEXCLUSIVE) == 0)
 		return 0;
 	return loop_add(&s->loop, &s->listener, EPOLLIN);
+}
+
+/* The kernel wakes the first idle waiter in the socket's wait queue, and
+ * an epoll instance keeps its place there: a worker that is idle when
+ * each client arrives would get every connection, and keep-alive clients
+ * would stay on it.  Re-adding the listener moves this worker to the back
+ * of the queue, so the next connection goes to a sibling.  A client that
+ * arrives in between is not lost: EPOLL_CTL_ADD reports a ready socket. */
+static void server_requeue_listener(struct server *s)
+{
+	loop_del(&s->loop, &s->listener);
+	if (server_watch_listener(s) < 0) {
+		log_err("epoll_ctl(listener): %s", strerror(errno));
+		(void)loop_timer_in(&s->loop, &s->listen_retry,
+				    LISTEN_RETRY_MS);
+	}
+}
+
+static void server_on_listener(struct watcher *w, uint32_t events)
+{
+	struct server *s = server_of(w);
+
+	(void)events;
+	if (server_accept(s, 0) > 0 && s->listener.fd >= 0)
+		server_requeue_listener(s);
 }
 
 static void server_on_listen_retry(struct timer *t)
@@ -77,8 +96,10 @@ static void server_shed(struct server *s, int err)
 	(void)loop_timer_in(&s->loop, &s->listen_retry, LISTEN_RETRY_MS);
 }
 
-void server_accept(struct server *s, int all)
+int server_accept(struct server *s, int all)
 {
+	int accepted = 0;
+
 	for (int i = 0; all || i < ACCEPT_BATCH; i++) {
 		int fd = accept4(s->listener.fd, NULL, NULL,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -88,7 +109,7 @@ void server_accept(struct server *s, int all)
 #if EWOULDBLOCK != EAGAIN
 			case EWOULDBLOCK:
 #endif
-				return;
+				return accepted;
 			case EINTR:
 			case ECONNABORTED:	/* accept(2): just try again */
 			case EPROTO:
@@ -99,10 +120,10 @@ void server_accept(struct server *s, int all)
 			case ENOBUFS:
 			case ENOMEM:
 				server_shed(s, errno);
-				return;
+				return 0;	/* may have stopped watching */
 			default:
 				log_err("accept: %s", strerror(errno));
-				return;
+				return accepted;
 			}
 		}
 		/* Over the limit: refused at once, not left in the queue. */
@@ -113,7 +134,10 @@ void server_accept(struct server *s, int all)
 		}
 		if (conn_open(s, fd) < 0)
 			close(fd);
+		else
+			accepted++;
 	}
+	return accepted;
 }
 
 void server_close_listener(struct server *s)

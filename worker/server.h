@@ -38,8 +38,9 @@ struct server {
 
 /* Watch the listening socket fd (non-blocking, close-on-exec). */
 int server_init(struct server *s, int listen_fd);
-/* Accept until EAGAIN (or a batch is done, unless `all`). */
-void server_accept(struct server *s, int all);
+/* Accept until EAGAIN (or a batch is done, unless `all`); returns how
+ * many connections were opened, 0 when out of descriptors. */
+int server_accept(struct server *s, int all);
 void server_close_listener(struct server *s);
 /* After every batch of events: free closed connections, and end a drain
  * that has nothing left to wait for. */
