@@ -31,7 +31,8 @@ B := build
 SHARED  := worker/log.c worker/opt.c worker/listen.c worker/stdfd.c
 SUP_SRC := $(wildcard supervisor/*.c) $(SHARED)
 WRK_SRC := $(wildcard worker/*.c)
-LIB_SRC := $(filter-out worker/main.c,$(WRK_SRC))
+LIB_SRC := $(filter-out worker/main.c,$(WRK_SRC)) \
+           $(filter-out supervisor/main.c,$(wildcard supervisor/*.c))
 UNIT_SRC := $(wildcard tests/unit/*.c)
 
 obj = $(patsubst %.c,$(B)/%.o,$(1))

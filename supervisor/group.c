@@ -1,8 +1,6 @@
 #include "group.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -18,6 +16,7 @@
 
 #include "../worker/log.h"
 #include "../worker/opt.h"
+#include "children.h"
 #include "notify.h"
 
 #define TAG_SIGNAL UINT64_MAX
@@ -128,113 +127,11 @@ static struct child *group_find(struct group *g, pid_t pid)
 	return NULL;
 }
 
-/* "12 34 56" into a 0-ended array. */
-static pid_t *group_parse_pids(const char *s)
-{
-	size_t n = 0, cap = 16;
-	pid_t *pids = malloc(cap * sizeof *pids);
-	char *end;
-
-	while (pids) {
-		long v = strtol(s, &end, 10);
-		if (end == s)
-			break;
-		s = end;
-		if (n + 1 >= cap) {
-			pid_t *more = realloc(pids, (cap *= 2) * sizeof *pids);
-			if (!more) {
-				free(pids);
-				return NULL;
-			}
-			pids = more;
-		}
-		if (v > 0)
-			pids[n++] = (pid_t)v;
-	}
-	if (pids)
-		pids[n] = 0;
-	return pids;
-}
-
-static pid_t *group_scan_children(void)
-{
-	static int warned;
-	char path[64], stat[512], list[65536];
-	size_t len = 0;
-	struct dirent *d;
-	DIR *proc = opendir("/proc");
-
-	if (!warned++)
-		log_warn("no /proc/self/task/*/children: scanning /proc");
-	if (!proc)
-		return NULL;
-	list[0] = '\0';
-	while ((d = readdir(proc)) && len < sizeof list - 16) {
-		int fd;
-		ssize_t n;
-		snprintf(path, sizeof path, "/proc/%.20s/stat", d->d_name);
-		if (d->d_name[0] < '1' || d->d_name[0] > '9' ||
-		    (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
-			continue;
-		n = read(fd, stat, sizeof stat - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		stat[n] = '\0';
-		/* "pid (comm) state ppid ...": comm may hold spaces and ')'. */
-		char *r = strrchr(stat, ')');
-		if (r && strtol(r + 4, NULL, 10) == (long)getpid())
-			len += (size_t)snprintf(list + len, sizeof list - len,
-						"%s ", d->d_name);
-	}
-	closedir(proc);
-	return group_parse_pids(list);
-}
-
-/* Our children's pids, from /proc/self/task/TID/children (the list can be
- * longer than one read), else, without CONFIG_PROC_CHILDREN, from the
- * parent field of every /proc/PID/stat.  Returns a malloc'ed, 0-ended
- * array, or NULL. */
-static pid_t *group_list_children(void)
-{
-	char path[64];
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap);
-	ssize_t n = 0;
-	int fd;
-
-	snprintf(path, sizeof path, "/proc/self/task/%d/children",
-		 (int)getpid());
-	if (!buf || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		free(buf);
-		return group_scan_children();
-	}
-	for (;;) {
-		if (len + 1 >= cap) {
-			char *more = realloc(buf, cap *= 2);
-			if (!more)
-				break;
-			buf = more;
-		}
-		n = read(fd, buf + len, cap - len - 1);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += (size_t)n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	pid_t *pids = group_parse_pids(buf);
-	free(buf);
-	return pids;
-}
-
 /* Signal every adopted orphan: the processes that are our children but
  * none of the group's.  Unreaped, they keep their pids, so kill(2) is safe. */
 static void group_signal_orphans(struct group *g, int sig)
 {
-	pid_t *pids = group_list_children();
+	pid_t *pids = children_list("/proc", getpid());
 
 	if (!pids) {
 		log_warn("cannot list adopted orphans: %s", strerror(errno));

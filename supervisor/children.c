@@ -1,0 +1,124 @@
+#include "children.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../worker/log.h"
+
+/* "12 34 56" into a 0-ended array. */
+static pid_t *children_parse(const char *s)
+{
+	size_t n = 0, cap = 16;
+	pid_t *pids = malloc(cap * sizeof *pids);
+	char *end;
+
+	while (pids) {
+		long v = strtol(s, &end, 10);
+		if (end == s)
+			break;
+		s = end;
+		if (n + 1 >= cap) {
+			pid_t *more = realloc(pids, (cap *= 2) * sizeof *pids);
+			if (!more) {
+				free(pids);
+				return NULL;
+			}
+			pids = more;
+		}
+		if (v > 0)
+			pids[n++] = (pid_t)v;
+	}
+	if (pids)
+		pids[n] = 0;
+	return pids;
+}
+
+/* The parent pid in a PROC/N/stat line, or -1. */
+static long children_stat_ppid(const char *proc, const char *name)
+{
+	char path[4096], stat[512];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/%s/stat", proc, name);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return -1;
+	do
+		n = read(fd, stat, sizeof stat - 1);
+	while (n < 0 && errno == EINTR);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	stat[n] = '\0';
+	/* "pid (comm) state ppid ...": comm may hold spaces and ')', so the
+	 * fields start after the last ')'. */
+	char *r = strrchr(stat, ')');
+	if (!r || strlen(r) < 5)
+		return -1;
+	return strtol(r + 4, NULL, 10);
+}
+
+static pid_t *children_scan(const char *proc, pid_t pid)
+{
+	static int warned;
+	char list[65536];
+	size_t len = 0;
+	struct dirent *d;
+	DIR *dir = opendir(proc);
+
+	if (!warned++)
+		log_warn("no %s/PID/task/PID/children: scanning %s", proc, proc);
+	if (!dir)
+		return NULL;
+	list[0] = '\0';
+	while ((d = readdir(dir)) && len < sizeof list - 16) {
+		if (d->d_name[0] < '1' || d->d_name[0] > '9' ||
+		    children_stat_ppid(proc, d->d_name) != (long)pid)
+			continue;
+		len += (size_t)snprintf(list + len, sizeof list - len, "%.12s ",
+					d->d_name);
+	}
+	closedir(dir);
+	return children_parse(list);
+}
+
+pid_t *children_list(const char *proc, pid_t pid)
+{
+	char path[4096];
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap);
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof path, "%s/%d/task/%d/children", proc, (int)pid,
+		 (int)pid);
+	if (!buf || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		free(buf);
+		return children_scan(proc, pid);
+	}
+	/* The list can be longer than one read: read to the end. */
+	for (;;) {
+		if (len + 1 >= cap) {
+			char *more = realloc(buf, cap *= 2);
+			if (!more)
+				break;
+			buf = more;
+		}
+		n = read(fd, buf + len, cap - len - 1);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		len += (size_t)n;
+	}
+	close(fd);
+	buf[len] = '\0';
+	pid_t *pids = children_parse(buf);
+	free(buf);
+	return pids;
+}

@@ -1,0 +1,136 @@
+/* children_list: the task/PID/children file, and the scan of every stat
+ * file when a kernel has no such file, on a made-up /proc tree. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../../supervisor/children.h"
+#include "check.h"
+
+static char root[64];
+
+static void put(const char *rel, const char *text)
+{
+	char path[256], dir[256], *slash;
+	FILE *f;
+
+	snprintf(path, sizeof path, "%s/%s", root, rel);
+	/* mkdir -p of the directories in rel */
+	for (slash = strchr(path + strlen(root) + 1, '/'); slash;
+	     slash = strchr(slash + 1, '/')) {
+		snprintf(dir, sizeof dir, "%.*s", (int)(slash - path), path);
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST)
+			perror(dir);
+	}
+	f = fopen(path, "w");
+	if (!f) {
+		perror(path);
+		exit(1);
+	}
+	fputs(text, f);
+	fclose(f);
+}
+
+static int cmp_pid(const void *a, const void *b)
+{
+	return *(const pid_t *)a - *(const pid_t *)b;
+}
+
+/* The list, sorted, as "a b c", or "NULL". */
+static const char *show(pid_t *pids)
+{
+	static char s[8192];
+	size_t n = 0, len = 0;
+
+	if (!pids)
+		return "NULL";
+	while (pids[n])
+		n++;
+	qsort(pids, n, sizeof *pids, cmp_pid);
+	s[0] = '\0';
+	for (size_t i = 0; i < n && len < sizeof s - 16; i++)
+		len += (size_t)snprintf(s + len, sizeof s - len, "%s%d",
+					i ? " " : "", (int)pids[i]);
+	free(pids);
+	return s;
+}
+
+static void test_task_file(void)
+{
+	put("42/task/42/children", "7 1234 99 ");
+	CHECK(strcmp(show(children_list(root, 42)), "7 99 1234") == 0);
+	put("43/task/43/children", "");
+	CHECK(strcmp(show(children_list(root, 43)), "") == 0);
+}
+
+/* Longer than the first read buffer and than any single read. */
+static void test_long_task_file(void)
+{
+	char *text = malloc(3000 * 8), *p = text;
+	pid_t *pids;
+	size_t n = 0;
+
+	for (int i = 1; i <= 3000; i++)
+		p += sprintf(p, "%d ", 100000 + i);
+	put("44/task/44/children", text);
+	free(text);
+	pids = children_list(root, 44);
+	CHECK(pids != NULL);
+	while (pids && pids[n])
+		n++;
+	CHECK(n == 3000);
+	CHECK(pids && pids[0] == 100001 && pids[2999] == 103000);
+	free(pids);
+}
+
+/* No task/PID/children for pid 50: every N/stat is read instead. */
+static void test_scan(void)
+{
+	put("100/stat", "100 (sh) S 50 100 100 0 -1 4194560\n");
+	/* comm may hold ") S 50 " itself: only the last ')' counts */
+	put("101/stat", "101 (a) S 9 (b) R 50 1 1 0\n");
+	put("102/stat", "102 (x) S 7 1 1 0\n");
+	put("103/stat", "103 (odd) S 9 1 1\n");	/* ppid 9, not 50 */
+	put("104/stat", "");			/* a process that just went */
+	put("105/stat", "105 (cut");		/* no ')' at all */
+	put("self/stat", "50 (supervisor) S 1 1 1 0\n");
+	put("sys/stat", "not a process");
+	CHECK(strcmp(show(children_list(root, 50)), "100 101") == 0);
+	CHECK(strcmp(show(children_list(root, 7)), "102") == 0);
+	CHECK(strcmp(show(children_list(root, 8)), "") == 0);
+}
+
+static void test_no_proc(void)
+{
+	char missing[80];
+
+	snprintf(missing, sizeof missing, "%s/none", root);
+	errno = 0;
+	CHECK(children_list(missing, 1) == NULL);
+	CHECK(errno == ENOENT);
+}
+
+int main(void)
+{
+	char cmd[128];
+	const char *tmp = getenv("TMPDIR");
+
+	snprintf(root, sizeof root, "%s/children_test.XXXXXX",
+		 tmp && strlen(tmp) < 32 ? tmp : "/tmp");
+	if (!mkdtemp(root)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	test_task_file();
+	test_long_task_file();
+	test_scan();
+	test_no_proc();
+	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", root);
+	return check_done();
+}
