@@ -49,7 +49,7 @@ open_keepalive() {
 	CONNS+=("$fd")
 }
 conns_of() { ss -tnpH state established "( sport = :$PORT )" |
-	grep -c "pid=$1,"; }
+	grep -c "pid=$1," || true; }
 
 @test "--workers 2: keep-alive clients arriving one by one go to both workers" {
 	# Without care the kernel wakes the same idle worker for every
@@ -66,6 +66,39 @@ conns_of() { ss -tnpH state established "( sport = :$PORT )" |
 	[ "$n1" -ge 10 ]
 	[ "$n2" -ge 10 ]
 	for fd in "${CONNS[@]}"; do exec {fd}>&-; done
+	stop_sup TERM
+	[ "$status" -eq 0 ]
+}
+
+@test "--workers 2: a full worker does not turn away every client" {
+	# A worker at --max-connections refuses the clients it is woken
+	# for; it must then stand back so that its sibling gets the next.
+	printf '#!/bin/sh\nexec "%s" --max-connections 1 "$@"\n' "$WORKER" \
+		> "$BATS_TEST_TMPDIR/worker1"
+	chmod +x "$BATS_TEST_TMPDIR/worker1"
+	start_sup -W "$BATS_TEST_TMPDIR/worker1" -p "127.0.0.1:$PORT" -w 2
+	wait_until 10 workers_up 2
+	wait_until 10 port_open "$PORT"
+	CONNS=()
+	open_keepalive
+	open_keepalive		# both workers hold one: both are full
+	read -r w1 w2 <<<"$(worker_pids | tr '\n' ' ')"
+	[ "$(conns_of "$w1")" -eq 1 ]
+	[ "$(conns_of "$w2")" -eq 1 ]
+	fd=${CONNS[1]}
+	exec {fd}>&-		# one has room again
+	free_one() { [ $(($(conns_of "$w1") + $(conns_of "$w2"))) -eq 1 ]; }
+	wait_until 10 free_one
+	served=0
+	for _ in 1 2 3 4; do
+		if curl -sf -m 5 "http://127.0.0.1:$PORT/" -o /dev/null 3>&-; then
+			served=$((served + 1))
+		fi
+	done
+	echo "# figure: one worker full, one with room: $served of 4 served" >&3
+	[ "$served" -ge 1 ]
+	fd=${CONNS[0]}
+	exec {fd}>&-
 	stop_sup TERM
 	[ "$status" -eq 0 ]
 }

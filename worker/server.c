@@ -20,12 +20,39 @@ static struct server *server_of(struct watcher *w)
 	return container_of(w, struct server, listener);
 }
 
-/* EPOLLEXCLUSIVE: of the sibling workers sharing this socket, wake one. */
+/* EPOLLEXCLUSIVE (Linux 4.5): of the sibling workers sharing this socket,
+ * wake one.  EINVAL is a kernel without it: then every worker wakes. */
 static int server_watch_listener(struct server *s)
 {
-	if (loop_add(&s->loop, &s->listener, EPOLLIN | EPOLLEXCLUSIVE) == 0)
+	if (s->exclusive &&
+	    loop_add(&s->loop, &s->listener, EPOLLIN | EPOLLEXCLUSIVE) == 0)
 		return 0;
+	if (s->exclusive && errno != EINVAL)
+		return -1;
+	s->exclusive = 0;
 	return loop_add(&s->loop, &s->listener, EPOLLIN);
+}
+
+/* The listener is not watched: try again in a while.  Without even a
+ * timer the worker would stay up accepting nothing, unseen by the
+ * supervisor: exit instead, and the group stops. */
+static void server_retry_listener(struct server *s)
+{
+	if (loop_timer_in(&s->loop, &s->listen_retry, LISTEN_RETRY_MS) < 0) {
+		log_err("cannot watch the listener: out of memory");
+		s->exit_status = 1;
+		loop_stop(&s->loop);
+	}
+}
+
+static void server_on_listen_retry(struct timer *t)
+{
+	struct server *s = container_of(t, struct server, listen_retry);
+
+	if (s->listener.fd >= 0 && server_watch_listener(s) < 0) {
+		log_err("epoll_ctl(listener): %s", strerror(errno));
+		server_retry_listener(s);
+	}
 }
 
 /* The kernel wakes the first idle waiter in the socket's wait queue, and
@@ -39,8 +66,7 @@ static void server_requeue_listener(struct server *s)
 	loop_del(&s->loop, &s->listener);
 	if (server_watch_listener(s) < 0) {
 		log_err("epoll_ctl(listener): %s", strerror(errno));
-		(void)loop_timer_in(&s->loop, &s->listen_retry,
-				    LISTEN_RETRY_MS);
+		server_retry_listener(s);
 	}
 }
 
@@ -49,16 +75,11 @@ static void server_on_listener(struct watcher *w, uint32_t events)
 	struct server *s = server_of(w);
 
 	(void)events;
-	if (server_accept(s, 0) > 0 && s->listener.fd >= 0)
+	if (s->listener.fd < 0)
+		return;		/* a SIGTERM earlier in this batch closed it */
+	/* A worker that only refused (full) goes to the back too. */
+	if (server_accept(s, 0) > 0 && s->exclusive)
 		server_requeue_listener(s);
-}
-
-static void server_on_listen_retry(struct timer *t)
-{
-	struct server *s = container_of(t, struct server, listen_retry);
-
-	if (s->listener.fd >= 0 && server_watch_listener(s) < 0)
-		log_err("epoll_ctl(listener): %s", strerror(errno));
 }
 
 int server_init(struct server *s, int listen_fd)
@@ -66,6 +87,7 @@ int server_init(struct server *s, int listen_fd)
 	s->listener.fd = listen_fd;
 	s->listener.fn = server_on_listener;
 	s->listen_retry.fn = server_on_listen_retry;
+	s->exclusive = 1;
 	s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	s->loop.after_batch = server_after_batch;
 	return server_watch_listener(s);
@@ -73,8 +95,8 @@ int server_init(struct server *s, int listen_fd)
 
 /* Out of descriptors (EMFILE, ENFILE): the pending client would make
  * level-triggered epoll spin.  Spend the reserve descriptor to accept and
- * close it; without one, stop watching the listener for a while. */
-static void server_shed(struct server *s, int err)
+ * close it (0); without one, stop watching the listener for a while (-1). */
+static int server_shed(struct server *s, int err)
 {
 	static time_t warned;
 	time_t now = time(NULL);
@@ -90,15 +112,16 @@ static void server_shed(struct server *s, int err)
 			close(fd);
 		s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (s->reserve_fd >= 0)
-			return;
+			return 0;
 	}
 	loop_del(&s->loop, &s->listener);
-	(void)loop_timer_in(&s->loop, &s->listen_retry, LISTEN_RETRY_MS);
+	server_retry_listener(s);
+	return -1;
 }
 
 int server_accept(struct server *s, int all)
 {
-	int accepted = 0;
+	int taken = 0;
 
 	for (int i = 0; all || i < ACCEPT_BATCH; i++) {
 		int fd = accept4(s->listener.fd, NULL, NULL,
@@ -109,7 +132,7 @@ int server_accept(struct server *s, int all)
 #if EWOULDBLOCK != EAGAIN
 			case EWOULDBLOCK:
 #endif
-				return accepted;
+				return taken;
 			case EINTR:
 			case ECONNABORTED:	/* accept(2): just try again */
 			case EPROTO:
@@ -119,13 +142,13 @@ int server_accept(struct server *s, int all)
 			case ENFILE:
 			case ENOBUFS:
 			case ENOMEM:
-				server_shed(s, errno);
-				return 0;	/* may have stopped watching */
+				return server_shed(s, errno) < 0 ? -1 : taken + 1;
 			default:
 				log_err("accept: %s", strerror(errno));
-				return accepted;
+				return taken;
 			}
 		}
+		taken++;
 		/* Over the limit: refused at once, not left in the queue. */
 		if (s->nconns >= s->cfg.max_connections) {
 			log_debug("max connections reached: refusing one");
@@ -134,10 +157,8 @@ int server_accept(struct server *s, int all)
 		}
 		if (conn_open(s, fd) < 0)
 			close(fd);
-		else
-			accepted++;
 	}
-	return accepted;
+	return taken;
 }
 
 void server_close_listener(struct server *s)

@@ -22,6 +22,7 @@ struct server {
 	struct watcher listener;	/* fd -1 once closed */
 	struct watcher signals;		/* signalfd: SIGTERM, SIGINT */
 	struct timer listen_retry;	/* EMFILE without a reserve fd */
+	int exclusive;			/* watched with EPOLLEXCLUSIVE */
 	int reserve_fd;			/* spent to refuse a client at EMFILE */
 	int draining;
 	int exit_status;
@@ -38,8 +39,9 @@ struct server {
 
 /* Watch the listening socket fd (non-blocking, close-on-exec). */
 int server_init(struct server *s, int listen_fd);
-/* Accept until EAGAIN (or a batch is done, unless `all`); returns how
- * many connections were opened, 0 when out of descriptors. */
+/* Accept until EAGAIN (or a batch is done, unless `all`).  Returns how
+ * many clients it took off the queue, served or refused, or -1 when out
+ * of descriptors it stopped watching the listener for a while. */
 int server_accept(struct server *s, int all);
 void server_close_listener(struct server *s);
 /* After every batch of events: free closed connections, and end a drain
