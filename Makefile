@@ -58,7 +58,12 @@ supervisor/supervisor: $(call obj,$(SUP_SRC))
 worker/worker: $(call obj,$(WRK_SRC))
 	$(CC) $(LDFLAGS) $(WORKER_LDFLAGS) -o $@ $^
 
-tests/unit/%.bin: $(B)/tests/unit/%.o $(call obj,$(LIB_SRC))
+# An archive: each test links only the modules it uses.
+$(B)/libunit.a: $(call obj,$(LIB_SRC))
+	rm -f $@
+	$(AR) rcs $@ $^
+
+tests/unit/%.bin: $(B)/tests/unit/%.o $(B)/libunit.a
 	$(CC) $(LDFLAGS) -o $@ $^
 
 UNIT_BINS := $(patsubst %.c,%.bin,$(UNIT_SRC))

@@ -72,7 +72,7 @@ static pid_t *children_scan(const char *proc, pid_t pid)
 	DIR *dir = opendir(proc);
 
 	if (!warned++)
-		log_warn("no %s/PID/task/PID/children: scanning %s", proc, proc);
+		log_warn("no %s/self/task/PID/children: scanning %s", proc, proc);
 	if (!dir)
 		return NULL;
 	list[0] = '\0';
@@ -87,38 +87,71 @@ static pid_t *children_scan(const char *proc, pid_t pid)
 	return children_parse(list);
 }
 
-pid_t *children_list(const char *proc, pid_t pid)
+/* Our pid as PROC numbers it: getpid() is wrong when /proc belongs to an
+ * ancestor pid namespace (unshare --pid without --mount-proc). */
+static pid_t children_self(const char *proc)
 {
-	char path[4096];
-	size_t len = 0, cap = 4096;
-	char *buf = malloc(cap);
+	char path[4096], link[32];
 	ssize_t n;
-	int fd;
 
-	snprintf(path, sizeof path, "%s/%d/task/%d/children", proc, (int)pid,
-		 (int)pid);
-	if (!buf || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		free(buf);
-		return children_scan(proc, pid);
-	}
-	/* The list can be longer than one read: read to the end. */
-	for (;;) {
+	snprintf(path, sizeof path, "%s/self", proc);
+	n = readlink(path, link, sizeof link - 1);
+	if (n <= 0)
+		return -1;
+	link[n] = '\0';
+	return (pid_t)strtol(link, NULL, 10);
+}
+
+/* The whole file, 0-ended (the list can be longer than one read). */
+static char *children_slurp(int fd)
+{
+	size_t len = 0, cap = 4096;
+	char *buf = malloc(cap), *more;
+	ssize_t n;
+
+	while (buf) {
 		if (len + 1 >= cap) {
-			char *more = realloc(buf, cap *= 2);
-			if (!more)
+			if (!(more = realloc(buf, cap *= 2)))
 				break;
 			buf = more;
 		}
 		n = read(fd, buf + len, cap - len - 1);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
+		if (n == 0) {
+			buf[len] = '\0';
+			return buf;
+		}
+		if (n < 0)
 			break;
 		len += (size_t)n;
 	}
-	close(fd);
-	buf[len] = '\0';
-	pid_t *pids = children_parse(buf);
+	int saved = errno;
 	free(buf);
+	errno = saved;
+	return NULL;
+}
+
+pid_t *children_list(const char *proc)
+{
+	char path[4096], *text;
+	pid_t self = children_self(proc), *pids;
+	int fd;
+
+	if (self <= 0)
+		return NULL;
+	snprintf(path, sizeof path, "%s/%d/task/%d/children", proc,
+		 (int)self, (int)self);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return errno == ENOENT ? children_scan(proc, self) : NULL;
+	text = children_slurp(fd);
+	int saved = errno;
+	close(fd);
+	errno = saved;
+	if (!text)
+		return NULL;
+	pids = children_parse(text);
+	free(text);
 	return pids;
 }

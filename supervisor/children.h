@@ -4,10 +4,11 @@
 
 #include <sys/types.h>
 
-/* The children of pid, from PROC/PID/task/PID/children, else (a kernel
- * without CONFIG_PROC_CHILDREN) from the parent field of every
- * PROC/N/stat.  PROC is "/proc" but for the tests.  Returns a malloc'ed
- * array ended by 0, or NULL with errno set. */
-pid_t *children_list(const char *proc, pid_t pid);
+/* The calling process's children, from PROC/PID/task/PID/children with
+ * PID read from PROC/self, else (a kernel without CONFIG_PROC_CHILDREN)
+ * from the parent field of every PROC/N/stat.  PROC is "/proc" but in
+ * the tests.  Returns a malloc'ed array ended by 0, or NULL with errno
+ * set. */
+pid_t *children_list(const char *proc);
 
 #endif

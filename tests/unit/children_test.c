@@ -35,6 +35,19 @@ static void put(const char *rel, const char *text)
 	fclose(f);
 }
 
+/* PROC/self names the process asking. */
+static void self_is(int pid)
+{
+	char path[256], target[16];
+
+	snprintf(path, sizeof path, "%s/self", root);
+	snprintf(target, sizeof target, "%d", pid);
+	if ((unlink(path) < 0 && errno != ENOENT) || symlink(target, path) < 0) {
+		perror(path);
+		exit(1);
+	}
+}
+
 static int cmp_pid(const void *a, const void *b)
 {
 	return *(const pid_t *)a - *(const pid_t *)b;
@@ -62,9 +75,11 @@ static const char *show(pid_t *pids)
 static void test_task_file(void)
 {
 	put("42/task/42/children", "7 1234 99 ");
-	CHECK(strcmp(show(children_list(root, 42)), "7 99 1234") == 0);
+	self_is(42);
+	CHECK(strcmp(show(children_list(root)), "7 99 1234") == 0);
 	put("43/task/43/children", "");
-	CHECK(strcmp(show(children_list(root, 43)), "") == 0);
+	self_is(43);
+	CHECK(strcmp(show(children_list(root)), "") == 0);
 }
 
 /* Longer than the first read buffer and than any single read. */
@@ -78,7 +93,8 @@ static void test_long_task_file(void)
 		p += sprintf(p, "%d ", 100000 + i);
 	put("44/task/44/children", text);
 	free(text);
-	pids = children_list(root, 44);
+	self_is(44);
+	pids = children_list(root);
 	CHECK(pids != NULL);
 	while (pids && pids[n])
 		n++;
@@ -97,11 +113,31 @@ static void test_scan(void)
 	put("103/stat", "103 (odd) S 9 1 1\n");	/* ppid 9, not 50 */
 	put("104/stat", "");			/* a process that just went */
 	put("105/stat", "105 (cut");		/* no ')' at all */
-	put("self/stat", "50 (supervisor) S 1 1 1 0\n");
+	put("50/stat", "50 (supervisor) S 1 1 1 0\n");
 	put("sys/stat", "not a process");
-	CHECK(strcmp(show(children_list(root, 50)), "100 101") == 0);
-	CHECK(strcmp(show(children_list(root, 7)), "102") == 0);
-	CHECK(strcmp(show(children_list(root, 8)), "") == 0);
+	self_is(50);
+	CHECK(strcmp(show(children_list(root)), "100 101") == 0);
+	self_is(7);
+	CHECK(strcmp(show(children_list(root)), "102") == 0);
+	self_is(8);
+	CHECK(strcmp(show(children_list(root)), "") == 0);
+}
+
+/* A children file that cannot be read is an error, not a reason to scan
+ * (which would also find nothing here): NULL, errno kept. */
+static void test_unreadable(void)
+{
+	put("60/stat", "60 (c) S 45 1 1 0\n");
+	put("45/task", "a file where a directory should be");
+	self_is(45);
+	errno = 0;
+	CHECK(children_list(root) == NULL);
+	CHECK(errno == ENOTDIR);
+	put("46/task/46/children/x", "");	/* a directory: read fails */
+	self_is(46);
+	errno = 0;
+	CHECK(children_list(root) == NULL);
+	CHECK(errno == EISDIR);
 }
 
 static void test_no_proc(void)
@@ -110,7 +146,7 @@ static void test_no_proc(void)
 
 	snprintf(missing, sizeof missing, "%s/none", root);
 	errno = 0;
-	CHECK(children_list(missing, 1) == NULL);
+	CHECK(children_list(missing) == NULL);
 	CHECK(errno == ENOENT);
 }
 
@@ -128,6 +164,7 @@ int main(void)
 	test_task_file();
 	test_long_task_file();
 	test_scan();
+	test_unreadable();
 	test_no_proc();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
 	if (system(cmd) != 0)
