@@ -87,7 +87,9 @@ conns_of() { ss -tnpH state established "( sport = :$PORT )" |
 	[ "$(conns_of "$w2")" -eq 1 ]
 	fd=${CONNS[1]}
 	exec {fd}>&-		# one has room again
-	free_one() { [ $(($(conns_of "$w1") + $(conns_of "$w2"))) -eq 1 ]; }
+	# ...and its worker has closed its end: no socket left in CLOSE-WAIT.
+	free_one() { [ $(($(conns_of "$w1") + $(conns_of "$w2"))) -eq 1 ] &&
+		[ -z "$(ss -tnH state close-wait "( sport = :$PORT )")" ]; }
 	wait_until 10 free_one
 	served=0
 	for _ in 1 2 3 4; do
