@@ -37,9 +37,7 @@ static void drain_on_timeout(struct timer *t)
 {
 	struct server *s = container_of(t, struct server, drain_timer);
 
-	for (struct conn *c = s->conns; c; c = c->next)
-		s->abandoned_requests += (unsigned long)conn_pending(c);
-	s->abandoned_events = (unsigned long)s->nevents;
+	server_count_abandoned(s);
 	log_warn("drain timeout: abandoning %lu requests and %lu events",
 		 s->abandoned_requests, s->abandoned_events);
 	/* Only lingering closes left (a client slow to close): nothing was

@@ -245,6 +245,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	srv.exit_status = loop_run(&srv.loop) < 0 ? 1 : srv.exit_status;
+	server_count_abandoned(&srv);
 	log_summary(&srv);
 	server_free(&srv);
 	return srv.exit_status;

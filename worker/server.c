@@ -20,8 +20,9 @@ static struct server *server_of(struct watcher *w)
 	return container_of(w, struct server, listener);
 }
 
-/* EPOLLEXCLUSIVE (Linux 4.5): of the sibling workers sharing this socket,
- * wake one.  EINVAL is a kernel without it: then every worker wakes. */
+/* EPOLLEXCLUSIVE (Linux 4.5, older kernels ignore the bit): of the
+ * sibling workers sharing this socket, wake one.  Should a kernel refuse
+ * it (EINVAL), watch plainly: every worker wakes, and one wins accept. */
 static int server_watch_listener(struct server *s)
 {
 	if (s->exclusive &&
@@ -33,11 +34,15 @@ static int server_watch_listener(struct server *s)
 	return loop_add(&s->loop, &s->listener, EPOLLIN);
 }
 
-/* The listener is not watched: try again in a while.  Without even a
- * timer the worker would stay up accepting nothing, unseen by the
- * supervisor: exit instead, and the group stops. */
+/* The listener is not watched: try again in a while.  server_init has
+ * reserved the timer's slot in the heap, so arming cannot fail; were it
+ * to, the worker would stay up accepting nothing, unseen by the
+ * supervisor: exit instead, and the group stops.  A drain is about to
+ * close the listener anyway. */
 static void server_retry_listener(struct server *s)
 {
+	if (s->draining)
+		return;
 	if (loop_timer_in(&s->loop, &s->listen_retry, LISTEN_RETRY_MS) < 0) {
 		log_err("cannot watch the listener: out of memory");
 		s->exit_status = 1;
@@ -45,14 +50,25 @@ static void server_retry_listener(struct server *s)
 	}
 }
 
+/* epoll_ctl on the listener failed: say so at most once a second. */
+static void server_watch_failed(struct server *s)
+{
+	static time_t warned;
+	time_t now = time(NULL);
+
+	if (now != warned) {
+		log_err("epoll_ctl(listener): %s", strerror(errno));
+		warned = now;
+	}
+	server_retry_listener(s);
+}
+
 static void server_on_listen_retry(struct timer *t)
 {
 	struct server *s = container_of(t, struct server, listen_retry);
 
-	if (s->listener.fd >= 0 && server_watch_listener(s) < 0) {
-		log_err("epoll_ctl(listener): %s", strerror(errno));
-		server_retry_listener(s);
-	}
+	if (s->listener.fd >= 0 && server_watch_listener(s) < 0)
+		server_watch_failed(s);
 }
 
 /* The kernel wakes the first idle waiter in the socket's wait queue, and
@@ -64,10 +80,8 @@ static void server_on_listen_retry(struct timer *t)
 static void server_requeue_listener(struct server *s)
 {
 	loop_del(&s->loop, &s->listener);
-	if (server_watch_listener(s) < 0) {
-		log_err("epoll_ctl(listener): %s", strerror(errno));
-		server_retry_listener(s);
-	}
+	if (server_watch_listener(s) < 0)
+		server_watch_failed(s);
 }
 
 static void server_on_listener(struct watcher *w, uint32_t events)
@@ -90,12 +104,18 @@ int server_init(struct server *s, int listen_fd)
 	s->exclusive = 1;
 	s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	s->loop.after_batch = server_after_batch;
+	/* Room for listen_retry and drain_timer (connections reserve their
+	 * own as they come): neither can then fail to arm. */
+	if (timer_heap_reserve(&s->loop.timers, 8) < 0)
+		return -1;
 	return server_watch_listener(s);
 }
 
 /* Out of descriptors (EMFILE, ENFILE): the pending client would make
  * level-triggered epoll spin.  Spend the reserve descriptor to accept and
- * close it (0); without one, stop watching the listener for a while (-1). */
+ * close it: 1, or 0 when the queue was empty after all (accept4 says
+ * EMFILE before it looks at the queue).  Without a reserve, stop watching
+ * the listener for a while: -1. */
 static int server_shed(struct server *s, int err)
 {
 	static time_t warned;
@@ -112,7 +132,7 @@ static int server_shed(struct server *s, int err)
 			close(fd);
 		s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (s->reserve_fd >= 0)
-			return 0;
+			return fd >= 0;
 	}
 	loop_del(&s->loop, &s->listener);
 	server_retry_listener(s);
@@ -142,7 +162,16 @@ int server_accept(struct server *s, int all)
 			case ENFILE:
 			case ENOBUFS:
 			case ENOMEM:
-				return server_shed(s, errno) < 0 ? -1 : taken + 1;
+				switch (server_shed(s, errno)) {
+				case -1:
+					return -1;
+				case 0:
+					return taken;	/* the queue is empty */
+				}
+				taken++;
+				if (all)	/* a drain empties the queue */
+					continue;
+				return taken;
 			default:
 				log_err("accept: %s", strerror(errno));
 				return taken;
@@ -159,6 +188,14 @@ int server_accept(struct server *s, int all)
 			close(fd);
 	}
 	return taken;
+}
+
+void server_count_abandoned(struct server *s)
+{
+	s->abandoned_requests = 0;
+	for (struct conn *c = s->conns; c; c = c->next)
+		s->abandoned_requests += (unsigned long)conn_pending(c);
+	s->abandoned_events = (unsigned long)s->nevents;
 }
 
 void server_close_listener(struct server *s)

@@ -44,6 +44,9 @@ int server_init(struct server *s, int listen_fd);
  * of descriptors it stopped watching the listener for a while. */
 int server_accept(struct server *s, int all);
 void server_close_listener(struct server *s);
+/* What is still open, as abandoned: the drain timeout, or any other exit
+ * with work left (the summary line counts it). */
+void server_count_abandoned(struct server *s);
 /* After every batch of events: free closed connections, and end a drain
  * that has nothing left to wait for. */
 void server_after_batch(struct loop *l);
