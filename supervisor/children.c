@@ -3,12 +3,24 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "../worker/log.h"
+
+/* A pid, 1 to INT_MAX, or -1: a stray -1 given to kill(2) would reach
+ * every process. */
+static pid_t children_pid(const char *s, char **end)
+{
+	long v;
+
+	errno = 0;
+	v = strtol(s, end, 10);
+	return *end == s || errno || v < 1 || v > INT_MAX ? -1 : (pid_t)v;
+}
 
 /* "12 34 56" into a 0-ended array. */
 static pid_t *children_parse(const char *s)
@@ -18,7 +30,7 @@ static pid_t *children_parse(const char *s)
 	char *end;
 
 	while (pids) {
-		long v = strtol(s, &end, 10);
+		pid_t v = children_pid(s, &end);
 		if (end == s)
 			break;
 		s = end;
@@ -31,7 +43,7 @@ static pid_t *children_parse(const char *s)
 			pids = more;
 		}
 		if (v > 0)
-			pids[n++] = (pid_t)v;
+			pids[n++] = v;
 	}
 	if (pids)
 		pids[n] = 0;
@@ -87,19 +99,24 @@ static pid_t *children_scan(const char *proc, pid_t pid)
 	return children_parse(list);
 }
 
-/* Our pid as PROC numbers it: getpid() is wrong when /proc belongs to an
- * ancestor pid namespace (unshare --pid without --mount-proc). */
+/* Our pid as PROC numbers it, or -1 with errno set. */
 static pid_t children_self(const char *proc)
 {
-	char path[4096], link[32];
+	char path[4096], link[32], *end;
 	ssize_t n;
+	pid_t pid;
 
 	snprintf(path, sizeof path, "%s/self", proc);
 	n = readlink(path, link, sizeof link - 1);
-	if (n <= 0)
+	if (n < 0)
 		return -1;
 	link[n] = '\0';
-	return (pid_t)strtol(link, NULL, 10);
+	pid = children_pid(link, &end);
+	if (pid < 0 || *end) {
+		errno = EINVAL;
+		return -1;
+	}
+	return pid;
 }
 
 /* The whole file, 0-ended (the list can be longer than one read). */
@@ -132,14 +149,21 @@ static char *children_slurp(int fd)
 	return NULL;
 }
 
-pid_t *children_list(const char *proc)
+pid_t *children_list(const char *proc, pid_t self)
 {
 	char path[4096], *text;
-	pid_t self = children_self(proc), *pids;
+	pid_t seen = children_self(proc), *pids;
 	int fd;
 
-	if (self <= 0)
+	if (seen < 0)
 		return NULL;
+	/* A /proc of an ancestor pid namespace (unshare --pid without
+	 * --mount-proc) numbers every process otherwise: its pids are not
+	 * ours to kill. */
+	if (seen != self) {
+		errno = EXDEV;
+		return NULL;
+	}
 	snprintf(path, sizeof path, "%s/%d/task/%d/children", proc,
 		 (int)self, (int)self);
 	fd = open(path, O_RDONLY | O_CLOEXEC);

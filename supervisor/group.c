@@ -131,10 +131,12 @@ static struct child *group_find(struct group *g, pid_t pid)
  * none of the group's.  Unreaped, they keep their pids, so kill(2) is safe. */
 static void group_signal_orphans(struct group *g, int sig)
 {
-	pid_t *pids = children_list("/proc");
+	pid_t *pids = children_list("/proc", getpid());
 
 	if (!pids) {
-		log_warn("cannot list adopted orphans: %s", strerror(errno));
+		log_warn("cannot list adopted orphans: %s", errno == EXDEV ?
+			 "/proc is another pid namespace's (mount one)" :
+			 strerror(errno));
 		return;
 	}
 	for (pid_t *p = pids; *p; p++)

@@ -48,6 +48,14 @@ open_keepalive() {
 	[ "$line" = "Hello World"$'\n' ]
 	CONNS+=("$fd")
 }
+# Every worker has its listener (fd 3) in its epoll set, so the order in
+# which they wait on the socket is settled: exec alone is not enough.
+workers_watching() {
+	local p
+	for p in $(worker_pids); do
+		grep -qs '^tfd: *3 ' /proc/"$p"/fdinfo/* || return 1
+	done
+}
 conns_of() { ss -tnpH state established "( sport = :$PORT )" |
 	grep -c "pid=$1," || true; }
 
@@ -56,7 +64,7 @@ conns_of() { ss -tnpH state established "( sport = :$PORT )" |
 	# client, and a keep-alive connection never moves (seen: 199 of 200).
 	start_sup -p "127.0.0.1:$PORT" -w 2
 	wait_until 10 workers_up 2
-	wait_until 10 port_open "$PORT"
+	wait_until 10 workers_watching
 	CONNS=()
 	for _ in $(seq 40); do open_keepalive; done
 	read -r w1 w2 <<<"$(worker_pids | tr '\n' ' ')"
@@ -78,7 +86,7 @@ conns_of() { ss -tnpH state established "( sport = :$PORT )" |
 	chmod +x "$BATS_TEST_TMPDIR/worker1"
 	start_sup -W "$BATS_TEST_TMPDIR/worker1" -p "127.0.0.1:$PORT" -w 2
 	wait_until 10 workers_up 2
-	wait_until 10 port_open "$PORT"
+	wait_until 10 workers_watching
 	CONNS=()
 	open_keepalive
 	open_keepalive		# both workers hold one: both are full

@@ -12,6 +12,7 @@
 #include "check.h"
 
 static char root[64];
+static pid_t self;	/* what PROC/self names */
 
 static void put(const char *rel, const char *text)
 {
@@ -42,6 +43,7 @@ static void self_is(int pid)
 
 	snprintf(path, sizeof path, "%s/self", root);
 	snprintf(target, sizeof target, "%d", pid);
+	self = pid;
 	if ((unlink(path) < 0 && errno != ENOENT) || symlink(target, path) < 0) {
 		perror(path);
 		exit(1);
@@ -76,10 +78,10 @@ static void test_task_file(void)
 {
 	put("42/task/42/children", "7 1234 99 ");
 	self_is(42);
-	CHECK(strcmp(show(children_list(root)), "7 99 1234") == 0);
+	CHECK(strcmp(show(children_list(root, self)), "7 99 1234") == 0);
 	put("43/task/43/children", "");
 	self_is(43);
-	CHECK(strcmp(show(children_list(root)), "") == 0);
+	CHECK(strcmp(show(children_list(root, self)), "") == 0);
 }
 
 /* Longer than the first read buffer and than any single read. */
@@ -94,7 +96,7 @@ static void test_long_task_file(void)
 	put("44/task/44/children", text);
 	free(text);
 	self_is(44);
-	pids = children_list(root);
+	pids = children_list(root, self);
 	CHECK(pids != NULL);
 	while (pids && pids[n])
 		n++;
@@ -116,11 +118,11 @@ static void test_scan(void)
 	put("50/stat", "50 (supervisor) S 1 1 1 0\n");
 	put("sys/stat", "not a process");
 	self_is(50);
-	CHECK(strcmp(show(children_list(root)), "100 101") == 0);
+	CHECK(strcmp(show(children_list(root, self)), "100 101") == 0);
 	self_is(7);
-	CHECK(strcmp(show(children_list(root)), "102") == 0);
+	CHECK(strcmp(show(children_list(root, self)), "102") == 0);
 	self_is(8);
-	CHECK(strcmp(show(children_list(root)), "") == 0);
+	CHECK(strcmp(show(children_list(root, self)), "") == 0);
 }
 
 /* A children file that cannot be read is an error, not a reason to scan
@@ -131,13 +133,41 @@ static void test_unreadable(void)
 	put("45/task", "a file where a directory should be");
 	self_is(45);
 	errno = 0;
-	CHECK(children_list(root) == NULL);
+	CHECK(children_list(root, self) == NULL);
 	CHECK(errno == ENOTDIR);
 	put("46/task/46/children/x", "");	/* a directory: read fails */
 	self_is(46);
 	errno = 0;
-	CHECK(children_list(root) == NULL);
+	CHECK(children_list(root, self) == NULL);
 	CHECK(errno == EISDIR);
+}
+
+/* A /proc of another pid namespace: its pids are not ours. */
+static void test_other_namespace(void)
+{
+	self_is(42);
+	errno = 0;
+	CHECK(children_list(root, 1) == NULL);
+	CHECK(errno == EXDEV);
+}
+
+/* PROC/self must be a pid, and listed pids must be 1..INT_MAX: a -1 or a
+ * wrapped value would make kill(2) reach every process. */
+static void test_bad_numbers(void)
+{
+	char path[256];
+
+	put("47/task/47/children", "5 4294967295 -1 0 2147483648 6 ");
+	self_is(47);
+	CHECK(strcmp(show(children_list(root, 47)), "5 6") == 0);
+	snprintf(path, sizeof path, "%s/self", root);
+	if (unlink(path) < 0 || symlink("47x", path) < 0) {
+		perror(path);
+		exit(1);
+	}
+	errno = 0;
+	CHECK(children_list(root, 47) == NULL);
+	CHECK(errno == EINVAL);
 }
 
 static void test_no_proc(void)
@@ -146,7 +176,7 @@ static void test_no_proc(void)
 
 	snprintf(missing, sizeof missing, "%s/none", root);
 	errno = 0;
-	CHECK(children_list(missing) == NULL);
+	CHECK(children_list(missing, 1) == NULL);
 	CHECK(errno == ENOENT);
 }
 
@@ -165,6 +195,8 @@ int main(void)
 	test_long_task_file();
 	test_scan();
 	test_unreadable();
+	test_other_namespace();
+	test_bad_numbers();
 	test_no_proc();
 	snprintf(cmd, sizeof cmd, "rm -rf '%s'", root);
 	if (system(cmd) != 0)
