@@ -50,6 +50,13 @@ static void self_is(int pid)
 	}
 }
 
+/* children_list fails, with that errno. */
+static int list_fails(const char *proc, pid_t pid, int err)
+{
+	errno = 0;
+	return children_list(proc, pid) == NULL && errno == err;
+}
+
 static int cmp_pid(const void *a, const void *b)
 {
 	return *(const pid_t *)a - *(const pid_t *)b;
@@ -132,23 +139,17 @@ static void test_unreadable(void)
 	put("60/stat", "60 (c) S 45 1 1 0\n");
 	put("45/task", "a file where a directory should be");
 	self_is(45);
-	errno = 0;
-	CHECK(children_list(root, self) == NULL);
-	CHECK(errno == ENOTDIR);
+	CHECK(list_fails(root, self, ENOTDIR));
 	put("46/task/46/children/x", "");	/* a directory: read fails */
 	self_is(46);
-	errno = 0;
-	CHECK(children_list(root, self) == NULL);
-	CHECK(errno == EISDIR);
+	CHECK(list_fails(root, self, EISDIR));
 }
 
 /* A /proc of another pid namespace: its pids are not ours. */
 static void test_other_namespace(void)
 {
 	self_is(42);
-	errno = 0;
-	CHECK(children_list(root, 1) == NULL);
-	CHECK(errno == EXDEV);
+	CHECK(list_fails(root, 1, EXDEV));
 }
 
 /* PROC/self must be a pid, and listed pids must be 1..INT_MAX: a -1 or a
@@ -165,9 +166,7 @@ static void test_bad_numbers(void)
 		perror(path);
 		exit(1);
 	}
-	errno = 0;
-	CHECK(children_list(root, 47) == NULL);
-	CHECK(errno == EINVAL);
+	CHECK(list_fails(root, 47, EINVAL));
 }
 
 static void test_no_proc(void)
@@ -175,9 +174,7 @@ static void test_no_proc(void)
 	char missing[80];
 
 	snprintf(missing, sizeof missing, "%s/none", root);
-	errno = 0;
-	CHECK(children_list(missing, 1) == NULL);
-	CHECK(errno == ENOENT);
+	CHECK(list_fails(missing, 1, ENOENT));
 }
 
 int main(void)
