@@ -112,7 +112,7 @@ static void loop_on_timerfd(struct watcher *w, uint32_t events)
 		;
 	l->armed = UINT64_MAX;
 	l->now = timer_now();
-	while ((t = timer_heap_pop_due(&l->timers, l->now)) != NULL)
+	while (l->running && (t = timer_heap_pop_due(&l->timers, l->now)))
 		t->fn(t);
 }
 
@@ -131,7 +131,9 @@ int loop_run(struct loop *l)
 			return -1;
 		}
 		l->now = timer_now();
-		for (int i = 0; i < n; i++) {
+		/* Once stopped, nothing more runs: what the drain timeout
+		 * counted as abandoned stays abandoned. */
+		for (int i = 0; i < n && l->running; i++) {
 			struct watcher *w = events[i].data.ptr;
 			w->fn(w, events[i].events);
 		}

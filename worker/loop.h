@@ -45,6 +45,7 @@ int loop_timer_in(struct loop *l, struct timer *t, uint64_t ms);
 void loop_timer_stop(struct loop *l, struct timer *t);
 /* Dispatch until loop_stop(); -1 when epoll itself fails. */
 int loop_run(struct loop *l);
+/* No watcher or timer runs after this; after_batch still ends the batch. */
 void loop_stop(struct loop *l);
 
 #endif
