@@ -50,16 +50,25 @@ static void server_retry_listener(struct server *s)
 	}
 }
 
-/* epoll_ctl on the listener failed: say so at most once a second. */
-static void server_watch_failed(struct server *s)
+/* A fault that repeats on every wakeup says so at most once a second:
+ * true when the caller's last line is a second old. */
+static int server_log_due(time_t *last)
 {
-	static time_t warned;
 	time_t now = time(NULL);
 
-	if (now != warned) {
+	if (now == *last)
+		return 0;
+	*last = now;
+	return 1;
+}
+
+/* epoll_ctl on the listener failed. */
+static void server_watch_failed(struct server *s)
+{
+	static time_t logged;
+
+	if (server_log_due(&logged))
 		log_err("epoll_ctl(listener): %s", strerror(errno));
-		warned = now;
-	}
 	server_retry_listener(s);
 }
 
@@ -118,13 +127,10 @@ int server_init(struct server *s, int listen_fd)
  * the listener for a while: -1. */
 static int server_shed(struct server *s, int err)
 {
-	static time_t warned;
-	time_t now = time(NULL);
+	static time_t logged;
 
-	if (now != warned) {	/* at most a line a second */
+	if (server_log_due(&logged))
 		log_warn("accept: %s: refusing a connection", strerror(err));
-		warned = now;
-	}
 	if (s->reserve_fd >= 0) {
 		close(s->reserve_fd);
 		int fd = accept4(s->listener.fd, NULL, NULL, SOCK_CLOEXEC);
