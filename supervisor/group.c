@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../worker/listen.h"
 #include "../worker/log.h"
 #include "../worker/opt.h"
 #include "children.h"
@@ -175,10 +176,32 @@ static void group_kill(struct group *g)
 	group_signal_orphans(g, SIGKILL);
 }
 
+/* Before any worker is asked to stop: the workers hold these sockets too,
+ * and each one empties the accept queue before it closes its copy, so a
+ * client whose handshake completed is answered, not reset.  Only the owner
+ * may do this (listen.h); a refusal (some containers) is not fatal. */
+static void group_close_doors(struct group *g)
+{
+	static int refused;
+
+	for (size_t i = 0; i < g->nlisten; i++)
+		if (listen_block_handshakes(g->listen_fds[i]) < 0 && !refused++)
+			log_info("cannot filter the listening sockets (%s): "
+				 "going on without", strerror(errno));
+}
+
+static void group_close_listeners(struct group *g)
+{
+	for (size_t i = 0; i < g->nlisten; i++)
+		close(g->listen_fds[i]);
+	g->nlisten = 0;
+}
+
 static void group_stop(struct group *g)
 {
 	g->state = GROUP_STOPPING;
 	notify_send("STOPPING=1");
+	group_close_doors(g);
 	for (size_t i = 0; i < g->nkids; i++)
 		if (g->kids[i].alive)
 			group_signal_child(&g->kids[i], SIGTERM);
@@ -206,6 +229,8 @@ static void group_child_ended(struct group *g, struct child *k, int ws)
 		close(k->pidfd);
 	}
 	k->pidfd = -1;
+	if (g->alive == 0)
+		group_close_listeners(g);	/* nobody left to serve them */
 	if (WIFEXITED(ws))
 		log_info("%s pid=%d exited with status %d", k->name,
 			 (int)k->pid, WEXITSTATUS(ws));
@@ -342,6 +367,8 @@ int group_start(struct group *g, const struct config *c,
 	int pidfd, rc = 0;
 	pid_t pid;
 
+	g->listen_fds = fds;
+	g->nlisten = c->nports;
 	for (size_t i = 0; i < c->nports && rc == 0; i++) {
 		for (long w = 1; w <= c->workers && rc == 0; w++) {
 			snprintf(name, sizeof name, "worker:%u#%ld",
@@ -358,8 +385,6 @@ int group_start(struct group *g, const struct config *c,
 				 c->ports[i].text);
 		}
 	}
-	for (size_t i = 0; i < c->nports; i++)
-		close(fds[i]);	/* the workers hold them now */
 	if (rc == 0 && c->fail_after_ms >= 0) {
 		pid = spawn_failer(plan, c->fail_after_ms, &pidfd, err, sizeof err);
 		if (pid < 0)
@@ -411,6 +436,7 @@ int group_run(struct group *g)
 		if (timer)
 			group_on_timer(g);
 	}
+	group_close_listeners(g);
 	int status = g->status < 0 ? 0 : g->status;
 	log_notice("exiting with status %d", status);
 	return status;

@@ -7,11 +7,13 @@
  *   STOPPING       ignored   -> KILL   note a failure    -> KILL
  *   KILLING        ignored   ignored   note a failure    -
  *
- * STOP: SIGTERM to every child and adopted orphan, kill timer armed; a
- * start-up failure enters it too, with status 1.  KILL: SIGKILL to each
+ * STOP: the drop filter on every listening socket, then SIGTERM to every
+ * child and adopted orphan, kill timer armed; a start-up failure enters it
+ * too, with status 1.  KILL: SIGKILL to each
  * live child's process group and to every orphan, again after each reap
  * (a reaped process's children are adopted).  When the last child of the
- * group ends while stopping, the orphans get SIGTERM.  SIGHUP is logged
+ * group ends while stopping, the orphans get SIGTERM and the listening
+ * sockets are closed.  SIGHUP is logged
  * and ignored in every state.  The loop ends once a stopped group has no
  * child left at all (waitpid says ECHILD), orphans included. */
 #ifndef GROUP_H
@@ -36,6 +38,8 @@ struct group {
 	enum group_state state;
 	struct child *kids;
 	size_t cap, nkids, alive;	/* kids[cap], nkids started */
+	int *listen_fds;	/* ours for the group's life, one per port */
+	size_t nlisten;
 	int epfd, sigfd, timerfd;
 	int status;		/* -1 until a failure decides it */
 	int childless;		/* waitpid said ECHILD */
@@ -47,8 +51,9 @@ struct group {
  * Returns 0, or -1 (logged). */
 int group_init(struct group *g, const struct config *c);
 
-/* Fork every worker and the failing child; the listening sockets in fds
- * (one per port) are the parent's copies, closed here once handed out.
+/* Fork every worker and the failing child on the listening sockets in fds
+ * (one per port).  The group keeps them: the supervisor owns them, closes
+ * their door before a stop and closes them once no child is left.
  * Returns 0, or -1 (logged) after asking what did start to stop. */
 int group_start(struct group *g, const struct config *c,
 		struct spawn_plan *plan, int *fds);

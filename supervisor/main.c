@@ -48,7 +48,7 @@ int main(int argc, char **argv)
 	static struct config c;
 	static struct spawn_plan plan;
 	static struct group g;
-	int fds[CONFIG_PORTS_MAX];
+	static int fds[CONFIG_PORTS_MAX];
 	char err[256];
 	int rc;
 

@@ -155,6 +155,36 @@ conns_of() { ss -tnpH state established "( sport = :$PORT )" |
 	grep -q 'abandoned_requests=0 abandoned_events=0' "$LOG"
 }
 
+# connect_outcome: 0 connected, 1 refused, 124 no answer within 2 s.
+connect_outcome() {
+	local rc=0
+	timeout 2 bash -c "exec 9<>/dev/tcp/127.0.0.1/$PORT" 2>/dev/null || rc=$?
+	echo "$rc"
+}
+
+@test "the supervisor owns the socket: it closes the door before the drain" {
+	start_sup -v -p "127.0.0.1:$PORT"
+	wait_until 10 port_open "$PORT"
+	# Its own copy, beside the worker's, for the group's whole life.
+	ss -Hltnp "sport = :$PORT" | grep -q "pid=$SUP,"
+	curl -s -o "$BATS_TEST_TMPDIR/body" \
+		"http://127.0.0.1:$PORT/sleep?ms=3000" 3>&- &
+	client=$!
+	wait_until 10 grep -q 'request: GET /sleep' "$LOG"
+	kill -TERM "$SUP"
+	wait_until 10 grep -q 'draining' "$LOG"
+	# The worker has closed its copy; the supervisor's still listens,
+	# filtered: a new client's SYN is dropped, neither queued to be
+	# reset later nor refused while the group still answers.
+	port_open "$PORT"
+	[ "$(connect_outcome)" -eq 124 ]
+	wait "$client"
+	wait_exit "$SUP" 30
+	[ "$status" -eq 0 ]
+	[ "$(cat "$BATS_TEST_TMPDIR/body")" = "slept 3000 ms" ]
+	port_closed "$PORT"
+}
+
 @test "a worker cut by its drain timeout: the supervisor exits with its 3" {
 	start_sup -v -p "127.0.0.1:$PORT" -d 0.3
 	wait_until 10 port_open "$PORT"

@@ -7,7 +7,9 @@ setup_file() {
 	load helpers
 	RAWHTTP="$BATS_FILE_TMPDIR/rawhttp"
 	${CC:-cc} -O1 -o "$RAWHTTP" "$TOP/tests/rawhttp.c"
-	export RAWHTTP
+	HOLDER="$BATS_FILE_TMPDIR/holder"
+	${CC:-cc} -O1 -Wall -Werror -o "$HOLDER" "$TOP/tests/holder.c"
+	export RAWHTTP HOLDER
 }
 
 setup() {
@@ -380,6 +382,19 @@ stop_worker() {
 	refute logged 'listening on'
 	stop_worker
 	[ "$status" -eq 0 ]
+}
+
+@test "a passed socket is left working for its owner after the drain" {
+	# The holder binds the port, lends it as fd 3, SIGTERMs the worker,
+	# then connects and accepts on its own copy.  A drop filter left on
+	# the socket by the worker would time the connect out.
+	local rc=0 out="$BATS_TEST_TMPDIR/out"
+	PORT=$(free_port)
+	"$HOLDER" "$PORT" $VALGRIND_CMD "$WORKER" -v >"$out" 2>"$LOG" 3>&- ||
+		rc=$?
+	cat "$out"
+	[ "$(cat "$out")" = $'worker exited 0\nconnect ok\naccept ok' ]
+	[ "$rc" -eq 0 ]
 }
 
 @test "flags: --version, --help, bad values exit 2, a busy port exits 1" {

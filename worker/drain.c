@@ -1,7 +1,6 @@
 #include "drain.h"
 
 #include <errno.h>
-#include <linux/filter.h>
 #include <signal.h>
 #include <stddef.h>
 #include <string.h>
@@ -10,26 +9,22 @@
 #include <unistd.h>
 
 #include "conn.h"
+#include "listen.h"
 #include "log.h"
 #include "server.h"
 
-/* Step 1: a classic BPF program "ret 0" drops every packet that reaches
- * the listening socket, so the kernel completes no new handshake; the
- * connections already in the accept queue are left alone.  Containers may
- * refuse the filter: then we just go on.  The filter is on the socket
- * itself, which sibling workers share: one worker draining alone stops
- * their handshakes too.  Under the supervisor that is right, since one
- * worker's exit stops the group; a rolling restart (SIGHUP, not built)
- * would need a socket per worker (SO_REUSEPORT) instead. */
-static void drain_block_handshakes(int fd)
+/* Step 1.  Only the owner of a socket closes its door (listen.h): a
+ * socket the worker received (from the supervisor, from systemd) is left
+ * as it is, for its owner and the other workers that hold it; the owner
+ * filters it itself before it asks anyone to stop.  Either way the
+ * connections already queued are accepted and answered. */
+static void drain_stop_accepting(struct server *s)
 {
-	struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
-	struct sock_fprog prog = { .len = 1, .filter = &drop };
-
-	if (setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog,
-		       sizeof prog) < 0)
+	if (s->owns_listener && listen_block_handshakes(s->listener.fd) < 0)
 		log_debug("SO_ATTACH_FILTER: %s (going on without)",
 			  strerror(errno));
+	server_accept(s, 1);
+	server_close_listener(s);
 }
 
 /* Step 6: the time is up; count what is abandoned and stop. */
@@ -51,11 +46,8 @@ void drain_start(struct server *s)
 	struct conn *c, *next;
 
 	s->draining = 1;
-	if (s->listener.fd >= 0) {
-		drain_block_handshakes(s->listener.fd);
-		server_accept(s, 1);
-		server_close_listener(s);
-	}
+	if (s->listener.fd >= 0)
+		drain_stop_accepting(s);
 	for (c = s->conns; c; c = next) {
 		next = c->next;
 		conn_drain(c);

@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/filter.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -132,4 +133,17 @@ int listen_open(struct listen_addr *a, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot listen on %s: %s", a->text,
 			 strerror(errno));
 	return fd;
+}
+
+/* A classic BPF program "ret 0" drops every packet that reaches the
+ * socket.  The filter belongs to the socket, not to the process that
+ * attached it: every other holder of the socket (a sibling worker, the
+ * supervisor, systemd under socket activation) gets the dead socket too,
+ * and nothing ever detaches it.  Hence only the owner calls this. */
+int listen_block_handshakes(int fd)
+{
+	struct sock_filter drop = BPF_STMT(BPF_RET | BPF_K, 0);
+	struct sock_fprog prog = { .len = 1, .filter = &drop };
+
+	return setsockopt(fd, SOL_SOCKET, SO_ATTACH_FILTER, &prog, sizeof prog);
 }

@@ -24,4 +24,10 @@ int listen_parse(const char *spec, struct listen_addr *out,
  * listening.  Returns the fd, or -1 with "ADDR: strerror" in err. */
 int listen_open(struct listen_addr *a, char *err, size_t errlen);
 
+/* Close the door of a listening socket its owner (whoever bound it) is
+ * about to stop serving: the kernel completes no new handshake, and the
+ * connections already in the accept queue stay there to be accepted.
+ * Returns 0, or -1 with errno (containers may refuse the filter). */
+int listen_block_handshakes(int fd);
+
 #endif

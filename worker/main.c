@@ -170,12 +170,14 @@ static int inherited_socket(void)
 	return fd;
 }
 
-static int open_socket(const struct options *o)
+/* The passed socket, or one bound here; *owned says which. */
+static int open_socket(const struct options *o, int *owned)
 {
 	struct listen_addr a;
 	char err[256];
 	int fd = inherited_socket();
 
+	*owned = fd < 0;
 	if (fd >= 0) {
 		log_info("serving on the passed socket (fd 3)");
 		return fd;
@@ -236,7 +238,7 @@ int main(int argc, char **argv)
 	srv.cfg = o.cfg;
 	srv.signals.fd = -1;
 	srv.reserve_fd = -1;
-	fd = open_socket(&o);
+	fd = open_socket(&o, &srv.owns_listener);
 	if (fd < 0)
 		return 1;
 	if (loop_init(&srv.loop) < 0 || drain_watch_signals(&srv) < 0 ||

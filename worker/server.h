@@ -22,6 +22,7 @@ struct server {
 	struct watcher listener;	/* fd -1 once closed */
 	struct watcher signals;		/* signalfd: SIGTERM, SIGINT */
 	struct timer listen_retry;	/* EMFILE without a reserve fd */
+	int owns_listener;		/* bound it itself (not passed) */
 	int exclusive;			/* watched with EPOLLEXCLUSIVE */
 	int reserve_fd;			/* spent to refuse a client at EMFILE */
 	int draining;
