@@ -1,8 +1,9 @@
 # The prefork HTTP supervisor.  `make` builds supervisor/supervisor and
 # worker/worker; `make check` runs every test; `make run` starts it.
 #
-# The supervisor links four modules from worker/ (log, opt, listen, stdfd): each
-# helper has one home, and the worker is the program that also runs alone.
+# The supervisor links five modules from worker/ (log, opt, listen, stdfd,
+# notify): each helper has one home, and the worker is the program that
+# also runs alone.
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -28,7 +29,8 @@ LDFLAGS    += -fsanitize=address,undefined
 endif
 
 B := build
-SHARED  := worker/log.c worker/opt.c worker/listen.c worker/stdfd.c
+SHARED  := worker/log.c worker/opt.c worker/listen.c worker/stdfd.c \
+           worker/notify.c
 SUP_SRC := $(wildcard supervisor/*.c) $(SHARED)
 WRK_SRC := $(wildcard worker/*.c)
 LIB_SRC := $(filter-out worker/main.c,$(WRK_SRC)) \

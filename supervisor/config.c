@@ -1,6 +1,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -8,7 +9,9 @@
 
 static const char usage_text[] =
 "usage: supervisor [-p [ADDR:]PORT]... [-w N] [-f SECONDS] [-d SECONDS]\n"
-"                  [-k SECONDS] [-W PATH] [-u NAME] [-q | -v] [-h] [-V]\n";
+"                  [-k SECONDS] [-W PATH] [-r notify|exec] [-t SECONDS]\n"
+"                  [--stop-signal SIG] [-u NAME] [-q | -v] [-h] [-V]\n"
+"                  [-- COMMAND [ARG]...]\n";
 
 static const char help_text[] =
 "Run HTTP worker processes as one group: when one exits, all stop.\n"
@@ -21,8 +24,16 @@ static const char help_text[] =
 "  -d, --drain-timeout SECONDS  handed to every worker (default 5)\n"
 "  -k, --kill-timeout SECONDS after SIGTERM, wait this long, then SIGKILL\n"
 "                             (default: drain timeout + 5)\n"
-"  -W, --worker PATH          the worker program (default: worker beside\n"
-"                             this binary, ../worker/worker, then PATH)\n"
+"  -W, --worker PATH          the worker program, given --drain-timeout and\n"
+"                             -q/-v (default: worker beside this binary,\n"
+"                             ../worker/worker, then PATH)\n"
+"  -- COMMAND [ARG]...        instead of -W: any program that takes its\n"
+"                             socket by LISTEN_FDS, run with these arguments\n"
+"  -r, --ready notify|exec    a worker is ready when it sends READY=1 to\n"
+"                             NOTIFY_SOCKET (default), or once it exec'd\n"
+"  -t, --ready-timeout SECONDS  how long a worker may take to be ready (30)\n"
+"      --stop-signal SIG      asks a worker to stop (default TERM; QUIT for\n"
+"                             unicorn or nginx, INT for lighttpd)\n"
 "  -u, --user NAME            run the children as NAME and its groups\n"
 "  -q, --quiet                log warnings and errors only\n"
 "  -v, --verbose              log debugging detail too\n"
@@ -38,6 +49,9 @@ static const struct option config_options[] = {
 	{ "drain-timeout", required_argument, NULL, 'd' },
 	{ "kill-timeout", required_argument, NULL, 'k' },
 	{ "worker", required_argument, NULL, 'W' },
+	{ "ready", required_argument, NULL, 'r' },
+	{ "ready-timeout", required_argument, NULL, 't' },
+	{ "stop-signal", required_argument, NULL, 'S' },
 	{ "user", required_argument, NULL, 'u' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -67,6 +81,26 @@ static int config_add_port(struct config *c, const char *arg)
 		return config_usage_error("--port: %s", err);
 	c->nports++;
 	return 0;
+}
+
+/* "TERM", "SIGTERM" or a number. */
+static int config_signal(const char *arg, int *sig)
+{
+	const char *name = strncmp(arg, "SIG", 3) ? arg : arg + 3;
+	long n;
+
+	if (opt_long(arg, 1, SIGRTMAX, &n) == 0) {
+		*sig = (int)n;
+		return 0;
+	}
+	for (int s = 1; s < SIGRTMIN; s++) {
+		const char *abbrev = sigabbrev_np(s);
+		if (abbrev && !strcmp(abbrev, name)) {
+			*sig = s;
+			return 0;
+		}
+	}
+	return -1;
 }
 
 static int config_option(struct config *c, int opt, const char *arg)
@@ -99,6 +133,23 @@ static int config_option(struct config *c, int opt, const char *arg)
 			return config_usage_error("--worker: %s", "empty path");
 		c->worker_path = arg;
 		return 0;
+	case 'r':
+		if (strcmp(arg, "notify") && strcmp(arg, "exec"))
+			return config_usage_error("--ready: '%s' is neither "
+						  "notify nor exec", arg);
+		c->ready_exec = !strcmp(arg, "exec");
+		return 0;
+	case 't':
+		if (opt_seconds(arg, &c->ready_ms) < 0 || c->ready_ms == 0)
+			return config_usage_error("--ready-timeout: '%s' is not "
+						  "a number of seconds above 0",
+						  arg);
+		return 0;
+	case 'S':
+		if (config_signal(arg, &c->stop_signal) < 0)
+			return config_usage_error("--stop-signal: '%s' is not a "
+						  "signal name or number", arg);
+		return 0;
 	case 'u':
 		if (arg[0] == '\0')
 			return config_usage_error("--user: %s", "empty name");
@@ -123,8 +174,12 @@ int config_parse(struct config *c, int argc, char **argv)
 	c->fail_after_ms = -1;
 	c->drain_ms = 5000;
 	c->kill_ms = -1;
+	c->ready_ms = 30000;
+	c->stop_signal = SIGTERM;
 	opterr = 0;
-	while ((opt = getopt_long(argc, argv, ":p:w:f:d:k:W:u:qvhV",
+	/* "+": the options end at the first word that is none, so that a
+	 * COMMAND's own flags are never taken for ours. */
+	while ((opt = getopt_long(argc, argv, "+:p:w:f:d:k:W:r:t:u:qvhV",
 				  config_options, NULL)) != -1) {
 		if (opt == 'h') {
 			fputs(usage_text, stdout);
@@ -147,9 +202,16 @@ int config_parse(struct config *c, int argc, char **argv)
 		if ((rc = config_option(c, opt, optarg)) != 0)
 			return rc;
 	}
+	if (optind < argc && strcmp(argv[optind - 1], "--"))
+		return config_usage_error("unexpected argument '%s' (a command "
+					  "goes after --)", argv[optind]);
 	if (optind < argc)
-		return config_usage_error("unexpected argument '%s'",
-					  argv[optind]);
+		c->command = argv + optind;
+	if (optind == argc && !strcmp(argv[optind - 1], "--"))
+		return config_usage_error("%s", "no COMMAND after --");
+	if (c->command && c->worker_path)
+		return config_usage_error("%s", "--worker and a COMMAND after "
+					  "-- exclude each other");
 	if (c->nports == 0) {
 		config_add_port(c, "8888");
 		config_add_port(c, "8889");

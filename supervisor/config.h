@@ -17,6 +17,10 @@ struct config {
 	long drain_ms;
 	long kill_ms;
 	const char *worker_path; /* NULL: look beside our own binary */
+	char **command;		/* after "--": run exactly this, or NULL */
+	int ready_exec;		/* --ready exec: ready once exec'd */
+	long ready_ms;		/* --ready-timeout */
+	int stop_signal;	/* what asks a worker to stop (SIGTERM) */
 	const char *user;	/* NULL: do not change user */
 	int verbosity;		/* -1 quiet, 0, 1 verbose */
 };

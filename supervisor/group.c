@@ -12,20 +12,36 @@
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../worker/listen.h"
 #include "../worker/log.h"
 #include "../worker/opt.h"
 #include "children.h"
-#include "notify.h"
+#include "../worker/notify.h"
 
 #define TAG_SIGNAL UINT64_MAX
 #define TAG_TIMER (UINT64_MAX - 1)
+#define TAG_NOTIFY (UINT64_MAX - 2)
 
 static const int group_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
 
 static void group_read_signals(struct group *g);
+
+static long group_now_ms(void)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* STARTING or RUNNING: not asked to stop yet. */
+static int group_up(const struct group *g)
+{
+	return g->state == GROUP_STARTING || g->state == GROUP_RUNNING;
+}
 
 static const char *group_sig_name(int sig)
 {
@@ -74,7 +90,8 @@ static int group_watch(struct group *g, int fd, uint64_t tag)
 int group_init(struct group *g, const struct config *c)
 {
 	memset(g, 0, sizeof *g);
-	g->epfd = g->sigfd = g->timerfd = -1;
+	g->cfg = c;
+	g->epfd = g->sigfd = g->timerfd = g->rx.fd = -1;
 	g->status = -1;
 	g->kill_ms = c->kill_ms;
 	g->cap = c->nports * (size_t)c->workers + (c->fail_after_ms >= 0);
@@ -92,9 +109,10 @@ int group_init(struct group *g, const struct config *c)
 		log_warn("cannot become a child subreaper: %s", strerror(errno));
 	g->epfd = epoll_create1(EPOLL_CLOEXEC);
 	g->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
-	if (g->epfd < 0 || g->timerfd < 0 ||
+	if (g->epfd < 0 || g->timerfd < 0 || ready_open(&g->rx) < 0 ||
 	    group_watch(g, g->sigfd, TAG_SIGNAL) < 0 ||
-	    group_watch(g, g->timerfd, TAG_TIMER) < 0) {
+	    group_watch(g, g->timerfd, TAG_TIMER) < 0 ||
+	    group_watch(g, g->rx.fd, TAG_NOTIFY) < 0) {
 		log_err("cannot set up the event loop: %s", strerror(errno));
 		return -1;
 	}
@@ -147,15 +165,26 @@ static void group_signal_orphans(struct group *g, int sig)
 	free(pids);
 }
 
-static void group_arm_kill_timer(struct group *g)
+/* One timer serves both deadlines: the ready timeout while starting, the
+ * kill timeout once stopping (which replaces it). */
+static void group_arm_timer(struct group *g, long ms)
 {
 	struct itimerspec its = {
-		.it_value.tv_sec = g->kill_ms / 1000,
-		.it_value.tv_nsec = (g->kill_ms % 1000) * 1000000L,
+		.it_value.tv_sec = ms / 1000,
+		.it_value.tv_nsec = (ms % 1000) * 1000000L,
 	};
 
 	if (timerfd_settime(g->timerfd, 0, &its, NULL) < 0)
-		log_err("cannot arm the kill timer: %s", strerror(errno));
+		log_err("cannot arm the timer: %s", strerror(errno));
+}
+
+/* One datagram: systemd shows STATUS= in `systemctl status`. */
+static void group_notify(const char *state, const char *status)
+{
+	char msg[600];
+
+	snprintf(msg, sizeof msg, "%s\nSTATUS=%s", state, status);
+	notify_send(msg);
 }
 
 static void group_kill(struct group *g)
@@ -197,19 +226,27 @@ static void group_close_listeners(struct group *g)
 	g->nlisten = 0;
 }
 
-static void group_stop(struct group *g)
+/* why: the cause, for the log and `systemctl status`. */
+static void group_stop(struct group *g, const char *why)
 {
+	char status[300];
+
 	g->state = GROUP_STOPPING;
-	notify_send("STOPPING=1");
+	log_notice("stopping: %s", why);
+	snprintf(status, sizeof status, "stopping: %s", why);
+	group_notify("STOPPING=1", status);
 	group_close_doors(g);
-	for (size_t i = 0; i < g->nkids; i++)
-		if (g->kids[i].alive)
-			group_signal_child(&g->kids[i], SIGTERM);
+	for (size_t i = 0; i < g->nkids; i++) {
+		struct child *k = &g->kids[i];
+		if (k->alive)
+			group_signal_child(k, k->worker ? g->cfg->stop_signal
+							: SIGTERM);
+	}
 	group_signal_orphans(g, SIGTERM);
 	if (g->kill_ms == 0)
 		group_kill(g);
 	else
-		group_arm_kill_timer(g);
+		group_arm_timer(g, g->kill_ms);
 }
 
 /* 128 + signal for a death by signal, as shells report it. */
@@ -240,21 +277,25 @@ static void group_child_ended(struct group *g, struct child *k, int ws)
 	/* A stop that was asked for, its signal pending while the child's
 	 * exit came in (systemd's KillMode=control-group signals every
 	 * process at once), is not the child's failure. */
-	if (g->state == GROUP_RUNNING)
+	if (group_up(g))
 		group_read_signals(g);
-	if (g->state == GROUP_RUNNING) {
+	if (group_up(g)) {
 		/* A server that stops serving unasked has failed, even with
 		 * status 0. */
+		char why[128];
 		int code = group_status_code(ws);
 		g->status = code ? code : 1;
-		log_notice("stopping: %s pid=%d ended while the group was "
-			   "running", k->name, (int)k->pid);
-		group_stop(g);
+		snprintf(why, sizeof why, "%s pid=%d ended while the group was "
+			 "%s", k->name, (int)k->pid,
+			 g->state == GROUP_STARTING ? "starting" : "running");
+		group_stop(g, why);
 		return;
 	}
-	/* Stopping: exit 0 and death by our SIGTERM are clean. */
+	/* Stopping: exit 0 and death by the signal we sent are clean. */
 	int clean = WIFEXITED(ws) ? WEXITSTATUS(ws) == 0
-				  : WTERMSIG(ws) == SIGTERM;
+				  : WTERMSIG(ws) == SIGTERM ||
+				    (k->worker &&
+				     WTERMSIG(ws) == g->cfg->stop_signal);
 	if (!clean && g->status < 0)
 		g->status = group_status_code(ws);
 	if (g->alive == 0 && g->state == GROUP_STOPPING)
@@ -301,9 +342,8 @@ static void group_on_signal(struct group *g, int sig, pid_t from)
 	log_info("received %s from pid %d", group_sig_name(sig), (int)from);
 	if (sig == SIGHUP) {
 		log_notice("SIGHUP ignored: rolling restart is not implemented");
-	} else if (g->state == GROUP_RUNNING) {
-		log_notice("stopping: %s", group_sig_name(sig));
-		group_stop(g);
+	} else if (group_up(g)) {
+		group_stop(g, group_sig_name(sig));
 	} else if (sig == SIGINT && g->state == GROUP_STOPPING) {
 		log_notice("second SIGINT: killing every child now");
 		group_kill(g);
@@ -330,12 +370,70 @@ static void group_read_signals(struct group *g)
 	}
 }
 
+/* Every worker is ready: tell the service manager, with a status line. */
+static void group_running(struct group *g)
+{
+	const struct config *c = g->cfg;
+	long n = c->workers * (long)c->nports;
+	char status[300];
+
+	g->state = GROUP_RUNNING;
+	snprintf(status, sizeof status, "serving: %ld worker%s on %zu port%s "
+		 "(%ld per port)", n, n == 1 ? "" : "s", c->nports,
+		 c->nports == 1 ? "" : "s", c->workers);
+	log_info("%s, all ready after %ld ms", status,
+		 group_now_ms() - g->started_ms);
+	group_notify("READY=1", status);
+}
+
+static void group_ready_timeout(struct group *g)
+{
+	for (size_t i = 0; i < g->nkids; i++) {
+		struct child *k = &g->kids[i];
+		if (k->alive && k->worker && !k->ready)
+			log_err("%s pid=%d: not ready after " OPT_MS_FMT "s: no "
+				"READY=1 on its NOTIFY_SOCKET (--ready exec is "
+				"for programs that never notify)", k->name,
+				(int)k->pid, OPT_MS_ARGS(g->cfg->ready_ms));
+	}
+	g->status = 1;	/* a start-up failure */
+	group_stop(g, "a worker was not ready in time");
+}
+
+/* A line a child sent to our notify socket (ready.h). */
+static void group_on_notify(void *arg, pid_t pid, const char *line,
+			    size_t len)
+{
+	struct group *g = arg;
+	struct child *k = group_find(g, pid);
+
+	if (!k || !k->worker) {
+		log_debug("notify from pid %d, not a worker: %.*s", (int)pid,
+			  (int)len, line);
+		return;
+	}
+	log_debug("%s pid=%d notified %.*s", k->name, (int)pid, (int)len,
+		  line);
+	if (len != 7 || memcmp(line, "READY=1", 7) || k->ready)
+		return;
+	k->ready = 1;
+	g->unready--;
+	log_info("%s pid=%d ready after %ld ms", k->name, (int)pid,
+		 group_now_ms() - g->started_ms);
+	if (g->state == GROUP_STARTING && g->unready == 0)
+		group_running(g);
+}
+
 static void group_on_timer(struct group *g)
 {
 	uint64_t ticks;
 
 	if (read(g->timerfd, &ticks, sizeof ticks) < 0)
 		return;		/* EAGAIN: disarmed meanwhile */
+	if (g->state == GROUP_STARTING) {
+		group_ready_timeout(g);
+		return;
+	}
 	if (g->state != GROUP_STOPPING)
 		return;
 	log_notice("kill timeout of " OPT_MS_FMT "s ran out",
@@ -343,7 +441,8 @@ static void group_on_timer(struct group *g)
 	group_kill(g);
 }
 
-static int group_add(struct group *g, const char *name, pid_t pid, int pidfd)
+static int group_add(struct group *g, const char *name, pid_t pid, int pidfd,
+		     int worker)
 {
 	struct child *k = &g->kids[g->nkids++];
 
@@ -351,6 +450,10 @@ static int group_add(struct group *g, const char *name, pid_t pid, int pidfd)
 	k->pid = pid;
 	k->pidfd = pidfd;
 	k->alive = 1;
+	k->worker = worker;
+	/* The failing child is never waited for. */
+	k->ready = !worker || g->cfg->ready_exec;
+	g->unready += !k->ready;
 	g->alive++;
 	if (pidfd >= 0 && group_watch(g, pidfd, (uint64_t)(k - g->kids)) < 0) {
 		log_err("%s pid=%d: epoll_ctl: %s", name, (int)pid,
@@ -369,15 +472,16 @@ int group_start(struct group *g, const struct config *c,
 
 	g->listen_fds = fds;
 	g->nlisten = c->nports;
+	g->started_ms = group_now_ms();
 	for (size_t i = 0; i < c->nports && rc == 0; i++) {
 		for (long w = 1; w <= c->workers && rc == 0; w++) {
 			snprintf(name, sizeof name, "worker:%u#%ld",
 				 c->ports[i].port, w);
-			pid = spawn_worker(plan, name, fds[i], &pidfd, err,
-					   sizeof err);
+			pid = spawn_worker(plan, name, &c->ports[i], fds[i],
+					   &pidfd, err, sizeof err);
 			if (pid < 0)
 				log_err("%s: %s", name, err);
-			if (pid < 0 || group_add(g, name, pid, pidfd) < 0) {
+			if (pid < 0 || group_add(g, name, pid, pidfd, 1) < 0) {
 				rc = -1;
 				break;
 			}
@@ -389,7 +493,7 @@ int group_start(struct group *g, const struct config *c,
 		pid = spawn_failer(plan, c->fail_after_ms, &pidfd, err, sizeof err);
 		if (pid < 0)
 			log_err("fail: %s", err);
-		if (pid < 0 || group_add(g, "fail", pid, pidfd) < 0) {
+		if (pid < 0 || group_add(g, "fail", pid, pidfd, 0) < 0) {
 			rc = -1;
 		} else {
 			log_info("fail pid=%d started, exits 1 in " OPT_MS_FMT
@@ -398,12 +502,16 @@ int group_start(struct group *g, const struct config *c,
 	}
 	if (!plan->use_pidfd)
 		log_info("no pidfds: watching children with SIGCHLD and kill(2)");
+	if (rc == 0 && g->unready == 0) {
+		group_running(g);
+		return 0;
+	}
 	if (rc == 0) {
-		notify_send("READY=1");
+		group_arm_timer(g, c->ready_ms);
 		return 0;
 	}
 	g->status = 1;	/* start-up failure, whatever the others do */
-	group_stop(g);
+	group_stop(g, "start-up failure");
 	return -1;
 }
 
@@ -413,7 +521,7 @@ int group_run(struct group *g)
 	int n;
 
 	group_reap(g);	/* a failed start may have left nothing to wait for */
-	while (!(g->state != GROUP_RUNNING && g->childless)) {
+	while (!(!group_up(g) && g->childless)) {
 		n = epoll_wait(g->epfd, ev, 16, -1);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -430,8 +538,11 @@ int group_run(struct group *g)
 		 * only wakes us: the reap below handles every exit. */
 		group_read_signals(g);
 		int timer = 0;
-		for (int i = 0; i < n; i++)
+		for (int i = 0; i < n; i++) {
 			timer |= ev[i].data.u64 == TAG_TIMER;
+			if (ev[i].data.u64 == TAG_NOTIFY)
+				ready_read(&g->rx, group_on_notify, g);
+		}
 		group_reap(g);
 		if (timer)
 			group_on_timer(g);

@@ -2,20 +2,25 @@
  * termination signal comes; then every child gets SIGTERM, and SIGKILL at
  * the kill timeout.  The first failure decides the exit status.
  *
- *   state \ event  SIGTERM   SIGINT    child ends        kill timer
- *   RUNNING        -> STOP   -> STOP   -> STOP (failure)  -
- *   STOPPING       ignored   -> KILL   note a failure    -> KILL
- *   KILLING        ignored   ignored   note a failure    -
+ *   state \ event  SIGTERM  SIGINT  child ends       last READY=1  timer
+ *   STARTING       -> STOP  -> STOP  -> STOP (failure) -> RUNNING   -> STOP (1)
+ *   RUNNING        -> STOP  -> STOP  -> STOP (failure) -            -
+ *   STOPPING       ignored  -> KILL  note a failure   ignored      -> KILL
+ *   KILLING        ignored  ignored  note a failure   ignored      -
  *
- * STOP: the drop filter on every listening socket, then SIGTERM to every
- * child and adopted orphan, kill timer armed; a start-up failure enters it
- * too, with status 1.  KILL: SIGKILL to each
+ * STARTING: every worker has exec'd, and the group waits for each one's
+ * READY=1 (with --ready exec it is ready at exec: RUNNING at once); the
+ * timer is the ready timeout, and its end is a start-up failure (status 1).
+ * RUNNING sends READY=1 upward.  STOP: STOPPING=1 upward, the drop filter
+ * on every listening socket, then the stop signal to every worker, SIGTERM
+ * to the failing child and every adopted orphan, kill timer armed; a
+ * start-up failure enters it too, with status 1.  KILL: SIGKILL to each
  * live child's process group and to every orphan, again after each reap
  * (a reaped process's children are adopted).  When the last child of the
- * group ends while stopping, the orphans get SIGTERM and the listening
- * sockets are closed.  SIGHUP is logged
- * and ignored in every state.  The loop ends once a stopped group has no
- * child left at all (waitpid says ECHILD), orphans included. */
+ * group ends, the listening sockets are closed, and while stopping the
+ * orphans get SIGTERM.  SIGHUP is logged and ignored in every state.  The
+ * loop ends once a stopped group has no child left at all (waitpid says
+ * ECHILD), orphans included. */
 #ifndef GROUP_H
 #define GROUP_H
 
@@ -23,19 +28,28 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "ready.h"
 #include "spawn.h"
 
-enum group_state { GROUP_RUNNING, GROUP_STOPPING, GROUP_KILLING };
+enum group_state {
+	GROUP_STARTING, GROUP_RUNNING, GROUP_STOPPING, GROUP_KILLING
+};
 
 struct child {
 	char name[32];		/* "worker:8888#1", "fail" */
 	pid_t pid;
 	int pidfd;		/* -1 without pidfds or once reaped */
 	int alive;
+	int worker;		/* 0: the failing child, never waited for */
+	int ready;		/* said READY=1 (or exec'd, --ready exec) */
 };
 
 struct group {
 	enum group_state state;
+	const struct config *cfg;
+	struct ready rx;	/* our NOTIFY_SOCKET, for the children */
+	long started_ms;	/* when the start began (monotonic) */
+	size_t unready;		/* workers not ready yet */
 	struct child *kids;
 	size_t cap, nkids, alive;	/* kids[cap], nkids started */
 	int *listen_fds;	/* ours for the group's life, one per port */
@@ -46,9 +60,9 @@ struct group {
 	long kill_ms;
 };
 
-/* Signals, subreaper, epoll, signalfd and timerfd.  Run before anything is
- * bound or forked, so that a SIGTERM during start-up is kept for the loop.
- * Returns 0, or -1 (logged). */
+/* Signals, subreaper, epoll, signalfd, timerfd and the notify socket.  Run
+ * before anything is bound or forked, so that a SIGTERM during start-up is
+ * kept for the loop.  Returns 0, or -1 (logged). */
 int group_init(struct group *g, const struct config *c);
 
 /* Fork every worker and the failing child on the listening sockets in fds

@@ -28,18 +28,43 @@ static int main_open_ports(struct config *c, int *fds)
 	return 0;
 }
 
+/* Words joined by spaces, cut at the buffer's size. */
+static void main_join(char *buf, size_t size, size_t n,
+		      const char *(*word)(const void *, size_t),
+		      const void *from)
+{
+	size_t len = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && len < size; i++)
+		len += (size_t)snprintf(buf + len, size - len, "%s%s",
+					i ? " " : "", word(from, i));
+}
+
+static const char *main_port_text(const void *c, size_t i)
+{
+	return ((const struct config *)c)->ports[i].text;
+}
+
+static const char *main_arg(const void *argv, size_t i)
+{
+	return ((char *const *)argv)[i];
+}
+
 static void main_log_start(const struct config *c, const struct spawn_plan *p)
 {
-	char ports[512];
-	size_t n = 0;
+	char ports[512], cmd[512];
+	size_t argc = 0;
 
-	ports[0] = '\0';
-	for (size_t i = 0; i < c->nports && n < sizeof ports; i++)
-		n += (size_t)snprintf(ports + n, sizeof ports - n, "%s%s",
-				      i ? " " : "", c->ports[i].text);
-	log_info("starting: ports %s, %ld worker%s each, worker %s, drain "
-		 "timeout " OPT_MS_FMT "s, kill timeout " OPT_MS_FMT "s", ports,
-		 c->workers, c->workers == 1 ? "" : "s", p->worker,
+	while (p->argv[argc])
+		argc++;
+	main_join(ports, sizeof ports, c->nports, main_port_text, c);
+	main_join(cmd, sizeof cmd, argc, main_arg, p->argv);
+	log_info("starting: ports %s, %ld worker%s each, worker %s, ready on "
+		 "%s, drain timeout " OPT_MS_FMT "s, kill timeout " OPT_MS_FMT
+		 "s", ports, c->workers, c->workers == 1 ? "" : "s",
+		 c->command ? cmd : p->worker,
+		 c->ready_exec ? "exec" : "READY=1",
 		 OPT_MS_ARGS(c->drain_ms), OPT_MS_ARGS(c->kill_ms));
 }
 
@@ -59,7 +84,7 @@ int main(int argc, char **argv)
 	log_init("supervisor", c.verbosity);
 	if (group_init(&g, &c) < 0)
 		return 1;
-	if (spawn_prepare(&plan, &c, argv[0], err, sizeof err) < 0) {
+	if (spawn_prepare(&plan, &c, argv[0], g.rx.name, err, sizeof err) < 0) {
 		log_err("%s", err);
 		return 1;
 	}

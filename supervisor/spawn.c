@@ -1,5 +1,6 @@
 #include "spawn.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
@@ -129,6 +130,7 @@ static int spawn_inherited_var(const char *v)
 	static const char *const drop[] = {
 		"LISTEN_PID=", "LISTEN_FDS=", "LISTEN_FDNAMES=",
 		"LISTEN_PIDFDID=", "NOTIFY_SOCKET=", "WORKER_NAME=",
+		"WORKER_ADDR=", "WORKER_PORT=",
 	};
 	for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
 		if (!strncmp(v, drop[i], strlen(drop[i])))
@@ -142,7 +144,7 @@ static int spawn_build_env(struct spawn_plan *p)
 
 	while (environ[n])
 		n++;
-	if (!(p->envp = calloc(n + 5, sizeof *p->envp)))
+	if (!(p->envp = calloc(n + 8, sizeof *p->envp)))
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		if (spawn_inherited_var(environ[i]))
@@ -152,18 +154,24 @@ static int spawn_build_env(struct spawn_plan *p)
 	p->envp[k++] = "LISTEN_FDS=1";
 	p->envp[k++] = "LISTEN_FDNAMES=http";
 	p->envp[k++] = p->worker_name;
+	p->envp[k++] = p->worker_addr;
+	p->envp[k++] = p->worker_port;
+	p->envp[k++] = p->notify;
 	p->envp[k] = NULL;
 	return 0;
 }
 
 int spawn_prepare(struct spawn_plan *p, const struct config *c,
-		  const char *self, char *err, size_t errlen)
+		  const char *self, const char *notify, char *err,
+		  size_t errlen)
 {
 	int k = 0;
 
 	memset(p, 0, sizeof *p);
 	p->use_pidfd = !getenv("SUPERVISOR_NO_PIDFD");
-	if (spawn_find_worker(p, c->worker_path, self) < 0) {
+	snprintf(p->notify, sizeof p->notify, "NOTIFY_SOCKET=%s", notify);
+	if (spawn_find_worker(p, c->command ? c->command[0] : c->worker_path,
+			      self) < 0) {
 		snprintf(err, errlen, "cannot execute worker '%s': %s",
 			 p->worker, strerror(errno));
 		return -1;
@@ -177,7 +185,12 @@ int spawn_prepare(struct spawn_plan *p, const struct config *c,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
+	if (c->command) {	/* exactly as given, argv[0] too */
+		p->argv = c->command;
+		return 0;
+	}
 	snprintf(p->drain, sizeof p->drain, OPT_MS_FMT, OPT_MS_ARGS(c->drain_ms));
+	p->argv = p->wargv;
 	p->argv[k++] = p->worker;
 	p->argv[k++] = "--drain-timeout";
 	p->argv[k++] = p->drain;
@@ -448,10 +461,29 @@ static pid_t spawn_child(struct spawn_plan *p, int listen_fd, long fail_ms,
 	return -1;
 }
 
-pid_t spawn_worker(struct spawn_plan *p, const char *name, int listen_fd,
-		   int *pidfd, char *err, size_t errlen)
+/* The numeric address and the port, for a program that must name them in
+ * its own configuration (lighttpd's server.port = env.WORKER_PORT). */
+static void spawn_put_addr(struct spawn_plan *p, const struct listen_addr *a)
+{
+	const struct sockaddr_in *s4 = (const struct sockaddr_in *)&a->ss;
+	const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&a->ss;
+	char host[INET6_ADDRSTRLEN] = "";
+
+	if (a->ss.ss_family == AF_INET)
+		inet_ntop(AF_INET, &s4->sin_addr, host, sizeof host);
+	else
+		inet_ntop(AF_INET6, &s6->sin6_addr, host, sizeof host);
+	snprintf(p->worker_addr, sizeof p->worker_addr, "WORKER_ADDR=%s", host);
+	snprintf(p->worker_port, sizeof p->worker_port, "WORKER_PORT=%u",
+		 a->port);
+}
+
+pid_t spawn_worker(struct spawn_plan *p, const char *name,
+		   const struct listen_addr *a, int listen_fd, int *pidfd,
+		   char *err, size_t errlen)
 {
 	snprintf(p->worker_name, sizeof p->worker_name, "WORKER_NAME=%s", name);
+	spawn_put_addr(p, a);
 	return spawn_child(p, listen_fd, 0, pidfd, err, errlen);
 }
 

@@ -8,13 +8,19 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "../worker/listen.h"
 #include "config.h"
 
 struct spawn_plan {
-	char *argv[8];		/* the worker's command line */
-	char **envp;		/* environ without LISTEN_* and NOTIFY_SOCKET */
+	char **argv;		/* the worker's command line: wargv, or the
+				   COMMAND given after "--" */
+	char *wargv[8];
+	char **envp;		/* environ without LISTEN_*, NOTIFY_SOCKET, WORKER_* */
 	char listen_pid[32];	/* "LISTEN_PID=", the child writes its pid */
 	char worker_name[48];	/* "WORKER_NAME=worker:8888#1" */
+	char worker_addr[64];	/* "WORKER_ADDR=127.0.0.1" */
+	char worker_port[24];	/* "WORKER_PORT=8888" */
+	char notify[32];	/* "NOTIFY_SOCKET=@...", the supervisor's own */
 	int use_pidfd;
 	int as_user;		/* 0: keep the supervisor's user */
 	uid_t uid;
@@ -25,17 +31,21 @@ struct spawn_plan {
 	char drain[32];
 };
 
-/* Resolves the worker and the user, builds argv and the environment.
- * Returns 0, or -1 with the reason in err. */
+/* Resolves the worker and the user, builds argv and the environment;
+ * notify names the socket the children report readiness on.  Returns 0,
+ * or -1 with the reason in err. */
 int spawn_prepare(struct spawn_plan *p, const struct config *c,
-		  const char *self, char *err, size_t errlen);
+		  const char *self, const char *notify, char *err,
+		  size_t errlen);
 void spawn_release(struct spawn_plan *p);
 
-/* Fork and exec the worker called name on listen_fd.  Returns its pid (and its pidfd in
- * *pidfd, -1 without pidfds) once the exec has succeeded, or -1 with the
- * reason in err; a child that failed before exec has been reaped. */
-pid_t spawn_worker(struct spawn_plan *p, const char *name, int listen_fd,
-		   int *pidfd, char *err, size_t errlen);
+/* Fork and exec the worker called name on listen_fd, bound to a.  Returns
+ * its pid (and its pidfd in *pidfd, -1 without pidfds) once the exec has
+ * succeeded, or -1 with the reason in err; a child that failed before
+ * exec has been reaped. */
+pid_t spawn_worker(struct spawn_plan *p, const char *name,
+		   const struct listen_addr *a, int listen_fd, int *pidfd,
+		   char *err, size_t errlen);
 
 /* Fork the failing child: it exits 1 after ms, or 0 when SIGTERM comes
  * first.  Returns its pid, or -1 with the reason in err. */

@@ -5,6 +5,7 @@
 setup() {
 	load supervisor_lib
 	sup_setup
+	SUP_FLAGS=	# the real worker says READY=1
 }
 
 teardown() { sup_teardown; }

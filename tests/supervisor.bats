@@ -18,7 +18,7 @@ teardown() { sup_teardown; }
 	run "$SUPERVISOR" --help
 	[ "$status" -eq 0 ]
 	for f in port workers fail-after drain-timeout kill-timeout worker user \
-	         quiet verbose help version; do
+	         ready ready-timeout stop-signal quiet verbose help version; do
 		[[ "$output" == *"--$f"* ]]
 	done
 	run "$SUPERVISOR" -V
@@ -28,7 +28,9 @@ teardown() { sup_teardown; }
 
 @test "a bad flag or value: one line, the usage hint, exit 2, nothing started" {
 	for args in "--bogus" "-w 0" "-w x" "-f abc" "-d -1" "-k 1s" \
-	            "-p 70000" "-p :80" "-p 1.2.3:80" "-p [::1]" "extra"; do
+	            "-p 70000" "-p :80" "-p 1.2.3:80" "-p [::1]" "extra" \
+	            "-r maybe" "-t 0" "--stop-signal FOO" "--stop-signal 0" \
+	            "--" "-- /bin/true"; do
 		# shellcheck disable=SC2086
 		run "$SUPERVISOR" -W "$STUB" -p "127.0.0.1:$PORT" $args
 		echo "$args -> $status: $output"
@@ -70,7 +72,7 @@ teardown() { sup_teardown; }
 	# A shell starts background jobs with SIGINT ignored; sigign ignores
 	# every signal it can, glibc's reserved 32 and 33 too.  (SIGCHLD is
 	# left alone: ignoring it would make sigign itself reap.)
-	STUB_EXEC_SLEEP=1 "$SIGIGN" "$SUPERVISOR" -W "$STUB" -p "127.0.0.1:$PORT" \
+	STUB_EXEC_SLEEP=1 "$SIGIGN" "$SUPERVISOR" -r exec -W "$STUB" -p "127.0.0.1:$PORT" \
 		2>"$LOG" 3>&- &
 	SUP=$!
 	wait_until 10 stubs_started 1
@@ -197,10 +199,11 @@ teardown() { sup_teardown; }
 
 @test "a worker that cannot be started after others did: they are stopped, exit 1" {
 	# Descriptors for two workers, not three: with only 0-2 inherited,
-	# the supervisor holds epoll, signalfd, timerfd, the socket and one
-	# pidfd per worker, so the third's exec-status pipe fails with EMFILE.
-	(close_fds_above_2; ulimit -n 10
-	 exec "$SUPERVISOR" -W "$STUB" -p "127.0.0.1:$PORT" -w 3 2>"$LOG") &
+	# the supervisor holds epoll, signalfd, timerfd, its notify socket,
+	# the listening socket and one pidfd per worker, so the third's
+	# exec-status pipe fails with EMFILE.
+	(close_fds_above_2; ulimit -n 11
+	 exec "$SUPERVISOR" -r exec -W "$STUB" -p "127.0.0.1:$PORT" -w 3 2>"$LOG") &
 	SUP=$!
 	wait_exit "$SUP" 30
 	cat "$LOG"
@@ -234,14 +237,17 @@ check_notify() {
 	# READY=1 only once every child has started
 	[ "$(sed -n '/notified READY=1/q;/ started on /p' "$LOG" | wc -l)" -eq 3 ]
 	wait_until 10 stubs_started 3
-	refute grep -q NOTIFY_SOCKET "$STUB_DIR/env.$(stub_pids | head -1)"
+	# The children get the supervisor's own socket, never this one.
+	local env="$STUB_DIR/env.$(stub_pids | head -1)"
+	grep -q '^NOTIFY_SOCKET=@' "$env"
+	refute grep -qxF "NOTIFY_SOCKET=$2" "$env"
 	stop_sup TERM
 	wait_until 10 grep -q 'STOPPING=1' "$BATS_TEST_TMPDIR/got"
 	kill "$rx"
 	[ "$status" -eq 0 ]
 }
 
-@test "READY=1 then STOPPING=1 on NOTIFY_SOCKET, which children do not see" {
+@test "READY=1 then STOPPING=1 on NOTIFY_SOCKET, which children do not get" {
 	command -v socat >/dev/null || skip "socat is not installed"
 	check_notify "UNIX-RECV:$BATS_TEST_TMPDIR/notify" "$BATS_TEST_TMPDIR/notify"
 }
@@ -253,7 +259,7 @@ check_notify() {
 }
 
 @test "a closed stderr neither kills nor stalls the supervisor" {
-	"$SUPERVISOR" -W "$STUB" -p "127.0.0.1:$PORT" 2>&- 3>&- &
+	"$SUPERVISOR" -r exec -W "$STUB" -p "127.0.0.1:$PORT" 2>&- 3>&- &
 	SUP=$!
 	wait_until 10 stubs_started 1
 	stop_sup TERM
@@ -265,7 +271,7 @@ check_notify() {
 	exec 7<>"$BATS_TEST_TMPDIR/fifo"
 	# Fill the pipe first: a plain write(2) of a log line would block.
 	dd if=/dev/zero bs=65536 count=1 oflag=nonblock >&7 2>/dev/null || true
-	"$SUPERVISOR" -v -W "$STUB" -p "127.0.0.1:$PORT" -w 2 \
+	"$SUPERVISOR" -r exec -v -W "$STUB" -p "127.0.0.1:$PORT" -w 2 \
 		2>"$BATS_TEST_TMPDIR/fifo" 3>&- 7>&- &
 	SUP=$!
 	wait_until 10 stubs_started 2

@@ -9,6 +9,9 @@ sup_setup() {
 	LOG="$BATS_TEST_TMPDIR/log"
 	PORT=$(free_port)
 	SUP=
+	# The stubs never send READY=1: they stand for the programs that
+	# --ready exec is for.  The real worker's suites clear this.
+	SUP_FLAGS="-r exec"
 }
 
 sup_teardown() {
@@ -21,10 +24,12 @@ sup_teardown() {
 	return 0
 }
 
-# start_sup ARGS...: the supervisor in the background, log in $LOG.  fd 3
-# is bats' own: a child holding it would make bats wait for it.
+# start_sup ARGS...: the supervisor in the background, log in $LOG, with
+# $SUP_FLAGS first.  fd 3 is bats' own: a child holding it would make bats
+# wait for it.
 start_sup() {
-	"$SUPERVISOR" "$@" 2>"$LOG" 3>&- &
+	# shellcheck disable=SC2086  # SUP_FLAGS: words
+	"$SUPERVISOR" $SUP_FLAGS "$@" 2>"$LOG" 3>&- &
 	SUP=$!
 }
 

@@ -384,6 +384,21 @@ stop_worker() {
 	[ "$status" -eq 0 ]
 }
 
+@test "NOTIFY_SOCKET: READY=1 once it serves, STOPPING=1 when it drains" {
+	local got="$BATS_TEST_TMPDIR/got" sock="$BATS_TEST_TMPDIR/notify"
+	socat -u "UNIX-RECV:$sock" "OPEN:$got,creat,append" 3>&- &
+	local rx=$!
+	wait_until 10 test -S "$sock"
+	NOTIFY_SOCKET=$sock start_worker
+	wait_until 10 grep -qx 'READY=1' "$got"
+	refute grep -q STOPPING "$got"
+	stop_worker
+	wait_until 10 grep -q 'STOPPING=1' "$got"
+	kill "$rx"
+	[ "$status" -eq 0 ]
+	[ "$(cat "$got")" = 'READY=1STOPPING=1' ]	# two datagrams, no LF
+}
+
 @test "a passed socket is left working for its owner after the drain" {
 	# The holder binds the port, lends it as fd 3, SIGTERMs the worker,
 	# then connects and accepts on its own copy.  A drop filter left on

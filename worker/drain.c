@@ -11,6 +11,7 @@
 #include "conn.h"
 #include "listen.h"
 #include "log.h"
+#include "notify.h"
 #include "server.h"
 
 /* Step 1.  Only the owner of a socket closes its door (listen.h): a
@@ -46,6 +47,7 @@ void drain_start(struct server *s)
 	struct conn *c, *next;
 
 	s->draining = 1;
+	notify_send("STOPPING=1");
 	if (s->listener.fd >= 0)
 		drain_stop_accepting(s);
 	for (c = s->conns; c; c = next) {

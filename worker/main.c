@@ -13,6 +13,7 @@
 #include "drain.h"
 #include "listen.h"
 #include "log.h"
+#include "notify.h"
 #include "opt.h"
 #include "server.h"
 #include "stdfd.h"
@@ -246,6 +247,8 @@ int main(int argc, char **argv)
 		log_err("cannot start: %s", strerror(errno));
 		return 1;
 	}
+	/* The socket listens and is watched: serving from here on. */
+	notify_send("READY=1");
 	srv.exit_status = loop_run(&srv.loop) < 0 ? 1 : srv.exit_status;
 	server_count_abandoned(&srv);
 	log_summary(&srv);

@@ -1,7 +1,8 @@
 #!/bin/bash
 # A stand-in worker for supervisor tests, steered by the environment the
 # supervisor passes on:
-#   STUB_DIR          records: env.PID, fds.PID, then PID in $STUB_DIR/pids
+#   STUB_DIR          records: env.PID, args.PID (one per line), fds.PID,
+#                     then PID in $STUB_DIR/pids
 #                     once it is ready (traps set), so tests can wait on it
 #   STUB_ON_TERM      exit0 (default) | exitN | ignore | die (default action)
 #   STUB_EXIT         exit with this status on its own after STUB_AFTER s
@@ -12,6 +13,7 @@
 set -u
 dir=${STUB_DIR:-/tmp}
 env > "$dir/env.$$"
+printf '%s\n' "$@" > "$dir/args.$$"
 # ls is a child: its redirection does not touch this shell's descriptors
 # (a pipe here would: the shell holds both ends for a moment).
 # 255 is the shell's own handle on this script.

@@ -8,7 +8,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../worker/log.h"
+#include "log.h"
 
 int notify_send(const char *state)
 {
@@ -45,7 +45,7 @@ int notify_send(const char *state)
 	if (r < 0)
 		log_warn("notify %s to %s: %s", state, path, strerror(errno));
 	else
-		log_debug("notified %s", state);
+		log_debug("notified %.*s", (int)strcspn(state, "\n"), state);
 	close(fd);
 	return r < 0 ? -1 : 0;
 }

@@ -1,4 +1,5 @@
-/* notify: the sd_notify(3) datagram protocol, without libsystemd. */
+/* notify: the sender side of the sd_notify(3) datagram protocol, without
+ * libsystemd, shared by supervisor and worker. */
 #ifndef NOTIFY_H
 #define NOTIFY_H
 
