@@ -293,7 +293,7 @@ stop_worker() {
 	logged 'stopped: answered=1 abandoned_requests=0 abandoned_events=0'
 }
 
-@test "drain: the listener closes, an idle connection gets a clean EOF at once" {
+@test "drain: the listener closes, an idle connection gets a clean EOF" {
 	start_worker
 	printf 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' |
 		"$RAWHTTP" -S -t 20000 "$PORT" > "$BATS_TEST_TMPDIR/out" &
@@ -311,6 +311,67 @@ stop_worker() {
 	wait_exit "$WPID" 30
 	[ "$status" -eq 0 ]
 	[ "$(cat "$BATS_TEST_TMPDIR/busy")" = $'200\nEOF' ]
+}
+
+# read_response FD: the lines of one response to "GET /" (ending with its
+# Hello World body), CRs dropped, or a failure after 5 s of silence.
+read_response() {
+	local line
+	while IFS= read -r -t 5 line <&"$1"; do
+		line=${line%$'\r'}
+		echo "$line"
+		[ "$line" != "Hello World" ] || return 0
+	done
+	return 1
+}
+
+@test "drain: an idle keep-alive client's next request is answered, Connection: close" {
+	start_worker
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' >&5
+	read_response 5 > "$BATS_TEST_TMPDIR/first"
+	refute grep -qi '^connection: close' "$BATS_TEST_TMPDIR/first"
+	kill -TERM "$WPID"
+	wait_until 10 logged 'draining'
+	# The client, idle when the drain began, sends its next request
+	# within the grace (0.5 s): answered, and told to go away.
+	printf 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' >&5
+	timeout 10 cat <&5 | tr -d '\r' > "$BATS_TEST_TMPDIR/second"
+	exec 5>&-
+	cat "$BATS_TEST_TMPDIR/second"
+	head -1 "$BATS_TEST_TMPDIR/second" | grep -q '^HTTP/1.1 200 '
+	grep -qi '^connection: close' "$BATS_TEST_TMPDIR/second"
+	[ "$(tail -1 "$BATS_TEST_TMPDIR/second")" = "Hello World" ]
+	wait_exit "$WPID" 30
+	[ "$status" -eq 0 ]
+	logged 'stopped: answered=2 abandoned_requests=0'
+}
+
+@test "drain: --idle-grace 0 closes idle connections at once; quiet ones go at its end" {
+	start_worker --idle-grace 0
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' >&5
+	read_response 5 >/dev/null
+	stop_worker
+	[ "$status" -eq 0 ]
+	# No request after the first: EOF (not the timeout), nothing more.
+	run timeout 5 cat <&5
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	exec 5>&-
+	# With a grace: a connection that stays quiet is closed at its
+	# end, and the drain does not wait longer.
+	start_worker --idle-grace 0.3
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' >&5
+	read_response 5 >/dev/null
+	kill -TERM "$WPID"
+	run timeout 10 cat <&5
+	[ "$status" -eq 0 ]
+	[ -z "$output" ]
+	exec 5>&-
+	wait_exit "$WPID" 30
+	[ "$status" -eq 0 ]
 }
 
 @test "drain: a pending event is waited for; repeated signals are ignored" {

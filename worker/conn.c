@@ -424,8 +424,9 @@ static int conn_step_head(struct conn *c)
 {
 	conn_skip_empty_lines(c);
 	if (conn_buffered(c) > 0) {
-		if (c->state == CONN_IDLE) {
+		if (c->state == CONN_IDLE || c->grace) {
 			c->state = CONN_READ_HEAD;
+			c->grace = 0;	/* a request began: steps 3 and 4 */
 			conn_timer(c, c->srv->cfg.header_timeout_ms);
 		}
 		int r = http_parse_request(c->in + c->in_start,
@@ -609,6 +610,12 @@ static void conn_on_timer(struct timer *t)
 {
 	struct conn *c = conn_of_timer(t);
 
+	if (c->grace) {		/* still idle at the end of the grace */
+		c->grace = 0;
+		conn_linger(c);
+		conn_run(c);
+		return;
+	}
 	switch (c->state) {
 	case CONN_READ_HEAD:
 	case CONN_READ_BODY:
@@ -630,15 +637,23 @@ static void conn_on_timer(struct timer *t)
 	conn_run(c);
 }
 
+/* A keep-alive client may have written its next request just now: closing
+ * under it would lose that request (nginx's reload does).  It is told by
+ * the answer's Connection: close instead, if it asks within the grace. */
 void conn_drain(struct conn *c)
 {
 	c->readable = 1;	/* a request may sit unread in the socket */
 	conn_run(c);
-	if (c->state == CONN_IDLE ||
-	    (c->state == CONN_READ_HEAD && conn_buffered(c) == 0)) {
-		conn_linger(c);
-		conn_run(c);
+	if (c->state != CONN_IDLE &&
+	    !(c->state == CONN_READ_HEAD && conn_buffered(c) == 0))
+		return;
+	if (c->srv->cfg.idle_grace_ms > 0) {
+		c->grace = 1;
+		conn_timer(c, c->srv->cfg.idle_grace_ms);
+		return;
 	}
+	conn_linger(c);
+	conn_run(c);
 }
 
 int conn_open(struct server *s, int fd)

@@ -35,6 +35,7 @@ struct conn {
 	unsigned keep_alive : 1;
 	unsigned http10 : 1;
 	unsigned head_only : 1;
+	unsigned grace : 1;	/* draining, idle: one more request may come */
 
 	/* The request being handled. */
 	struct route route;
@@ -50,8 +51,10 @@ struct conn {
 
 /* Take over an accepted, non-blocking socket.  -1 when out of memory. */
 int conn_open(struct server *s, int fd);
-/* Drain step 2: close at once if idle (lingering close); else the request
- * in progress is finished and answered with Connection: close. */
+/* Drain step 2: an idle connection may send one more request for
+ * --idle-grace, answered with Connection: close, then gets a lingering
+ * close; else the request in progress is finished and answered with
+ * Connection: close. */
 void conn_drain(struct conn *c);
 /* Whether a request has begun on c and is not yet answered. */
 int conn_busy(const struct conn *c);

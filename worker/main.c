@@ -26,7 +26,10 @@ struct options {
 	struct server_config cfg;
 };
 
-enum { OPT_MAX_CONNECTIONS = 256, OPT_HEADER_TIMEOUT, OPT_IDLE_TIMEOUT };
+enum {
+	OPT_MAX_CONNECTIONS = 256, OPT_HEADER_TIMEOUT, OPT_IDLE_TIMEOUT,
+	OPT_IDLE_GRACE,
+};
 
 static const struct option long_options[] = {
 	{ "port", required_argument, NULL, 'p' },
@@ -34,6 +37,7 @@ static const struct option long_options[] = {
 	{ "max-connections", required_argument, NULL, OPT_MAX_CONNECTIONS },
 	{ "header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
+	{ "idle-grace", required_argument, NULL, OPT_IDLE_GRACE },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -47,13 +51,16 @@ static void usage(FILE *f)
 		"usage: worker [-p [ADDR:]PORT] [-d SECONDS] "
 		"[--max-connections N]\n"
 		"              [--header-timeout SECONDS] "
-		"[--idle-timeout SECONDS] [-q | -v] [-h] [-V]\n"
+		"[--idle-timeout SECONDS]\n"
+		"              [--idle-grace SECONDS] [-q | -v] [-h] [-V]\n"
 		"  -p, --port [ADDR:]PORT     listen there unless a socket is "
 		"passed (8888)\n"
 		"  -d, --drain-timeout SECS   how long a drain may take (5)\n"
 		"      --max-connections N    refuse clients beyond N (10000)\n"
 		"      --header-timeout SECS  408 without a whole head (10)\n"
 		"      --idle-timeout SECS    close idle keep-alive (60)\n"
+		"      --idle-grace SECS      draining, how long an idle one may\n"
+		"                             still send a request (0.5)\n"
 		"  -q, --quiet / -v, --verbose  less / more logging\n"
 		"  -h, --help / -V, --version\n");
 }
@@ -107,6 +114,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 				o->cfg.idle_timeout_ms = ms;
 			else
 				o->cfg.header_timeout_ms = ms;
+			break;
+		case OPT_IDLE_GRACE:
+			if (seconds_flag("--idle-grace", optarg,
+					 &o->cfg.idle_grace_ms) < 0)
+				goto usage;
 			break;
 		case OPT_MAX_CONNECTIONS:
 			if (opt_long(optarg, 1, 10000000,
@@ -223,7 +235,8 @@ int main(int argc, char **argv)
 	struct options o = {
 		.port = "8888",
 		.cfg = { .drain_timeout_ms = 5000, .header_timeout_ms = 10000,
-			 .idle_timeout_ms = 60000, .max_connections = 10000 },
+			 .idle_timeout_ms = 60000, .idle_grace_ms = 500,
+			 .max_connections = 10000 },
 	};
 	int status, fd;
 

@@ -13,6 +13,7 @@ struct server_config {
 	long drain_timeout_ms;
 	long header_timeout_ms;
 	long idle_timeout_ms;
+	long idle_grace_ms;	/* drain step 2: how long idle ones may ask */
 	long max_connections;
 };
 
