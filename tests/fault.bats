@@ -31,6 +31,7 @@ teardown() {
 	done
 	for p in $(our_workers); do kill -KILL "$p" 2>/dev/null || true; done
 	[ ! -f "$LOG" ] || tail -15 "$LOG" | sed 's/^/# log: /'
+	[ -z "${PUBLIC:-}" ] || rm -rf "$PUBLIC"
 }
 
 figure() { echo "# figure: $*" >&3; echo "figure: $*"; }
@@ -376,15 +377,21 @@ term_ready() {
 	[ "$(id -u)" -eq 0 ] || skip "needs root to bind port 80"
 	id nobody >/dev/null 2>&1 || skip "no user nobody"
 	! port_open 80 || skip "127.0.0.1:80 is busy"
-	# The real worker: bats' temporary directories are private to root.
-	"$SUPERVISOR" -u nobody -p 127.0.0.1:80 2>"$LOG" 3>&- &
+	# The real worker, copied where nobody can run it: the checkout may
+	# be private to root.  Default readiness: nobody reaches the notify
+	# socket too.
+	PUBLIC=$(public_dir)
+	cp "$WORKER" "$PUBLIC/worker"
+	"$SUPERVISOR" -u nobody -W "$PUBLIC/worker" -p 127.0.0.1:80 \
+		2>"$LOG" 3>&- &
 	SUP=$!
 	wait_until 10 port_open 80
 	wait_until 10 workers_started 1
 	local w uid gid groups
 	w=$(children_of "$SUP" | head -1)
 	[ -n "$w" ]
-	wait_until 10 exe_is "$w" "$(readlink -f "$WORKER")"
+	wait_until 10 exe_is "$w" "$PUBLIC/worker"
+	wait_until 10 grep -q 'all ready after' "$LOG"
 	uid=$(id -u nobody) gid=$(id -g nobody)
 	groups=$(id -G nobody | tr ' ' '\n' | sort -n | tr '\n' ' ')
 	local st

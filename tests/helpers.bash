@@ -23,6 +23,17 @@ free_port() {
 	done
 }
 
+# public_dir: a new directory in /tmp that every user may enter and write
+# to, for what a test runs as another user (--user nobody): the checkout
+# and bats' own temporary directories may be private to root (a clone
+# under /root, or in a 0700 directory).  The caller removes it.
+public_dir() {
+	local d
+	d=$(mktemp -d -p /tmp supervisor-test.XXXXXX)
+	chmod 1777 "$d"
+	echo "$d"
+}
+
 # close_fds_above_2: in a subshell about to exec, close every inherited
 # descriptor but stdin, stdout and stderr, so that a test counting
 # descriptors (ulimit -n) does not depend on what bats or CI left open.

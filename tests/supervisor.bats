@@ -361,10 +361,11 @@ EOS
 
 @test "--user: children run as that user and its groups, ports bound as root" {
 	[ "$(id -u)" -eq 0 ] || skip "needs root"
-	# bats' own temporary directories are private to root.
-	STUB_DIR=$(mktemp -d)
-	chmod 777 "$STUB_DIR"
-	STUB_EXEC_SLEEP=1 start_sup -W "$STUB" -p "127.0.0.1:$PORT" -u nobody -f 60
+	# The stub, and where it writes, where nobody can reach them.
+	STUB_DIR=$(public_dir)
+	cp "$STUB" "$STUB_DIR/worker.sh"
+	STUB_EXEC_SLEEP=1 start_sup -W "$STUB_DIR/worker.sh" \
+		-p "127.0.0.1:$PORT" -u nobody -f 60
 	wait_until 10 stubs_started 1
 	p=$(stub_pids)
 	wait_until 10 grep -q '^Name:.*sleep' "/proc/$p/status"
@@ -376,7 +377,6 @@ EOS
 	grep -qP "^Uid:\t$uid\t" "/proc/$f/status"
 	stop_sup TERM
 	[ "$status" -eq 0 ]
-	rm -rf "$STUB_DIR"
 }
 
 @test "--user with an unknown name: exit 1, nothing started" {

@@ -21,6 +21,8 @@ sup_teardown() {
 	for p in $(cat "$STUB_DIR"/pids "$STUB_DIR"/grandchildren 2>/dev/null); do
 		kill -KILL "$p" 2>/dev/null
 	done
+	# A public_dir a test used instead of its private one.
+	[ "$STUB_DIR" = "$BATS_TEST_TMPDIR" ] || rm -rf "$STUB_DIR"
 	return 0
 }
 
