@@ -465,7 +465,7 @@ setup_units() {
 	ct_write /etc/systemd/system/sup-stubborn.service.d/test.conf <<-EOF
 		[Service]
 		ExecStart=
-		ExecStart=$BIN/supervisor --port 8895 --worker /opt/suptest/stubborn-worker --drain-timeout 1 --kill-timeout 3
+		ExecStart=$BIN/supervisor --port 8895 --ready exec --worker /opt/suptest/stubborn-worker --drain-timeout 1 --kill-timeout 3
 	EOF
 	in_ct mkdir -p /etc/systemd/system/multi-user.target.wants
 	in_ct ln -sf "$shipped" /etc/systemd/system/multi-user.target.wants/ || die "ln"
