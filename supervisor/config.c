@@ -7,6 +7,8 @@
 
 #include "../worker/opt.h"
 
+#define NSIG_STANDARD 32	/* 32 and 33 are glibc's, then real-time */
+
 static const char usage_text[] =
 "usage: supervisor [-p [ADDR:]PORT]... [-w N] [-f SECONDS] [-d SECONDS]\n"
 "                  [-k SECONDS] [-W PATH] [-r notify|exec] [-t SECONDS]\n"
@@ -33,7 +35,7 @@ static const char help_text[] =
 "                             NOTIFY_SOCKET (default), or once it exec'd\n"
 "  -t, --ready-timeout SECONDS  how long a worker may take to be ready (30)\n"
 "      --stop-signal SIG      asks a worker to stop (default TERM; QUIT for\n"
-"                             unicorn or nginx, INT for lighttpd)\n"
+"                             unicorn, INT for lighttpd)\n"
 "  -u, --user NAME            run the children as NAME and its groups\n"
 "  -q, --quiet                log warnings and errors only\n"
 "  -v, --verbose              log debugging detail too\n"
@@ -83,7 +85,15 @@ static int config_add_port(struct config *c, const char *arg)
 	return 0;
 }
 
-/* "TERM", "SIGTERM" or a number. */
+/* Signals that cannot ask a process to stop and drain: KILL and STOP
+ * cannot be caught, CONT and CHLD are ignored by default. */
+static int config_stop_signal_ok(int sig)
+{
+	return sig != SIGKILL && sig != SIGSTOP && sig != SIGCONT &&
+	       sig != SIGCHLD && (sig < NSIG_STANDARD || sig >= SIGRTMIN);
+}
+
+/* "QUIT", "SIGQUIT" or a number. */
 static int config_signal(const char *arg, int *sig)
 {
 	const char *name = strncmp(arg, "SIG", 3) ? arg : arg + 3;
@@ -91,13 +101,13 @@ static int config_signal(const char *arg, int *sig)
 
 	if (opt_long(arg, 1, SIGRTMAX, &n) == 0) {
 		*sig = (int)n;
-		return 0;
+		return config_stop_signal_ok(*sig) ? 0 : -1;
 	}
-	for (int s = 1; s < SIGRTMIN; s++) {
+	for (int s = 1; s < NSIG_STANDARD; s++) {
 		const char *abbrev = sigabbrev_np(s);
 		if (abbrev && !strcmp(abbrev, name)) {
 			*sig = s;
-			return 0;
+			return config_stop_signal_ok(s) ? 0 : -1;
 		}
 	}
 	return -1;
@@ -148,7 +158,9 @@ static int config_option(struct config *c, int opt, const char *arg)
 	case 'S':
 		if (config_signal(arg, &c->stop_signal) < 0)
 			return config_usage_error("--stop-signal: '%s' is not a "
-						  "signal name or number", arg);
+						  "signal that asks a process to "
+						  "stop (TERM, QUIT, INT, ...)",
+						  arg);
 		return 0;
 	case 'u':
 		if (arg[0] == '\0')
@@ -167,7 +179,8 @@ static int config_option(struct config *c, int opt, const char *arg)
 
 int config_parse(struct config *c, int argc, char **argv)
 {
-	int opt, rc;
+	const char *value = NULL;	/* the last option's value */
+	int opt, rc, dashdash;
 
 	memset(c, 0, sizeof *c);
 	c->workers = 1;
@@ -201,13 +214,18 @@ int config_parse(struct config *c, int argc, char **argv)
 		}
 		if ((rc = config_option(c, opt, optarg)) != 0)
 			return rc;
+		value = optarg;
 	}
-	if (optind < argc && strcmp(argv[optind - 1], "--"))
+	/* "--" ended the options, unless it was an option's value (-u --):
+	 * optarg points into argv. */
+	dashdash = optind > 1 && !strcmp(argv[optind - 1], "--") &&
+		   argv[optind - 1] != value;
+	if (optind < argc && !dashdash)
 		return config_usage_error("unexpected argument '%s' (a command "
 					  "goes after --)", argv[optind]);
 	if (optind < argc)
 		c->command = argv + optind;
-	if (optind == argc && !strcmp(argv[optind - 1], "--"))
+	if (optind == argc && dashdash)
 		return config_usage_error("%s", "no COMMAND after --");
 	if (c->command && c->worker_path)
 		return config_usage_error("%s", "--worker and a COMMAND after "

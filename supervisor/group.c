@@ -167,7 +167,7 @@ static void group_signal_orphans(struct group *g, int sig)
 
 /* One timer serves both deadlines: the ready timeout while starting, the
  * kill timeout once stopping (which replaces it). */
-static void group_arm_timer(struct group *g, long ms)
+static void group_arm_timer(struct group *g, long ms)	/* 0: disarm */
 {
 	struct itimerspec its = {
 		.it_value.tv_sec = ms / 1000,
@@ -211,12 +211,14 @@ static void group_kill(struct group *g)
  * may do this (listen.h); a refusal (some containers) is not fatal. */
 static void group_close_doors(struct group *g)
 {
-	static int refused;
+	int told = 0;
 
 	for (size_t i = 0; i < g->nlisten; i++)
-		if (listen_block_handshakes(g->listen_fds[i]) < 0 && !refused++)
+		if (listen_block_handshakes(g->listen_fds[i]) < 0 && !told) {
 			log_info("cannot filter the listening sockets (%s): "
 				 "going on without", strerror(errno));
+			told = 1;
+		}
 }
 
 static void group_close_listeners(struct group *g)
@@ -243,10 +245,9 @@ static void group_stop(struct group *g, const char *why)
 							: SIGTERM);
 	}
 	group_signal_orphans(g, SIGTERM);
+	group_arm_timer(g, g->kill_ms);	/* 0 disarms the ready timeout */
 	if (g->kill_ms == 0)
 		group_kill(g);
-	else
-		group_arm_timer(g, g->kill_ms);
 }
 
 /* 128 + signal for a death by signal, as shells report it. */
@@ -378,6 +379,7 @@ static void group_running(struct group *g)
 	char status[300];
 
 	g->state = GROUP_RUNNING;
+	group_arm_timer(g, 0);
 	snprintf(status, sizeof status, "serving: %ld worker%s on %zu port%s "
 		 "(%ld per port)", n, n == 1 ? "" : "s", c->nports,
 		 c->nports == 1 ? "" : "s", c->workers);
@@ -420,7 +422,7 @@ static void group_on_notify(void *arg, pid_t pid, const char *line,
 	g->unready--;
 	log_info("%s pid=%d ready after %ld ms", k->name, (int)pid,
 		 group_now_ms() - g->started_ms);
-	if (g->state == GROUP_STARTING && g->unready == 0)
+	if (g->state == GROUP_STARTING && g->spawned && g->unready == 0)
 		group_running(g);
 }
 
@@ -473,6 +475,7 @@ int group_start(struct group *g, const struct config *c,
 	g->listen_fds = fds;
 	g->nlisten = c->nports;
 	g->started_ms = group_now_ms();
+	group_arm_timer(g, c->ready_ms);	/* for the whole start */
 	for (size_t i = 0; i < c->nports && rc == 0; i++) {
 		for (long w = 1; w <= c->workers && rc == 0; w++) {
 			snprintf(name, sizeof name, "worker:%u#%ld",
@@ -487,6 +490,8 @@ int group_start(struct group *g, const struct config *c,
 			}
 			log_info("%s pid=%d started on %s", name, (int)pid,
 				 c->ports[i].text);
+			/* Room in the queue for the next ones' READY=1. */
+			ready_read(&g->rx, group_on_notify, g);
 		}
 	}
 	if (rc == 0 && c->fail_after_ms >= 0) {
@@ -502,12 +507,10 @@ int group_start(struct group *g, const struct config *c,
 	}
 	if (!plan->use_pidfd)
 		log_info("no pidfds: watching children with SIGCHLD and kill(2)");
-	if (rc == 0 && g->unready == 0) {
-		group_running(g);
-		return 0;
-	}
+	g->spawned = 1;
 	if (rc == 0) {
-		group_arm_timer(g, c->ready_ms);
+		if (g->unready == 0)
+			group_running(g);
 		return 0;
 	}
 	g->status = 1;	/* start-up failure, whatever the others do */
@@ -544,8 +547,11 @@ int group_run(struct group *g)
 				ready_read(&g->rx, group_on_notify, g);
 		}
 		group_reap(g);
-		if (timer)
+		if (timer) {
+			/* A READY=1 may wait in a batch epoll cut short. */
+			ready_read(&g->rx, group_on_notify, g);
 			group_on_timer(g);
+		}
 	}
 	group_close_listeners(g);
 	int status = g->status < 0 ? 0 : g->status;

@@ -49,6 +49,7 @@ struct group {
 	const struct config *cfg;
 	struct ready rx;	/* our NOTIFY_SOCKET, for the children */
 	long started_ms;	/* when the start began (monotonic) */
+	int spawned;		/* every child of the start is forked */
 	size_t unready;		/* workers not ready yet */
 	struct child *kids;
 	size_t cap, nkids, alive;	/* kids[cap], nkids started */

@@ -28,38 +28,20 @@ static int main_open_ports(struct config *c, int *fds)
 	return 0;
 }
 
-/* Words joined by spaces, cut at the buffer's size. */
-static void main_join(char *buf, size_t size, size_t n,
-		      const char *(*word)(const void *, size_t),
-		      const void *from)
-{
-	size_t len = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < n && len < size; i++)
-		len += (size_t)snprintf(buf + len, size - len, "%s%s",
-					i ? " " : "", word(from, i));
-}
-
-static const char *main_port_text(const void *c, size_t i)
-{
-	return ((const struct config *)c)->ports[i].text;
-}
-
-static const char *main_arg(const void *argv, size_t i)
-{
-	return ((char *const *)argv)[i];
-}
-
 static void main_log_start(const struct config *c, const struct spawn_plan *p)
 {
 	char ports[512], cmd[512];
-	size_t argc = 0;
+	size_t n = 0;
 
-	while (p->argv[argc])
-		argc++;
-	main_join(ports, sizeof ports, c->nports, main_port_text, c);
-	main_join(cmd, sizeof cmd, argc, main_arg, p->argv);
+	/* Each list cut at its buffer's size. */
+	ports[0] = cmd[0] = '\0';
+	for (size_t i = 0; i < c->nports && n < sizeof ports; i++)
+		n += (size_t)snprintf(ports + n, sizeof ports - n, "%s%s",
+				      i ? " " : "", c->ports[i].text);
+	n = 0;
+	for (size_t i = 0; p->argv[i] && n < sizeof cmd; i++)
+		n += (size_t)snprintf(cmd + n, sizeof cmd - n, "%s%s",
+				      i ? " " : "", p->argv[i]);
 	log_info("starting: ports %s, %ld worker%s each, worker %s, ready on "
 		 "%s, drain timeout " OPT_MS_FMT "s, kill timeout " OPT_MS_FMT
 		 "s", ports, c->workers, c->workers == 1 ? "" : "s",

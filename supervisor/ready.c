@@ -11,6 +11,7 @@
 
 #define READY_DATAGRAM_MAX 4096	/* systemd's own limit is larger; READY=1
 				   and a STATUS= line fit many times over */
+#define READY_BATCH 64		/* datagrams per call: then the loop's turn */
 
 int ready_open(struct ready *r)
 {
@@ -97,7 +98,10 @@ void ready_read(struct ready *r, ready_fn *fn, void *arg)
 	struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
 	ssize_t n;
 
-	for (;;) {
+	/* Any process of this network namespace can reach an abstract name:
+	 * one that keeps sending must not keep us from signals and reaping.
+	 * What is left is read at the next wake-up (level-triggered). */
+	for (int i = 0; i < READY_BATCH; i++) {
 		struct msghdr m = {
 			.msg_iov = &iov, .msg_iovlen = 1,
 			.msg_control = &ctl, .msg_controllen = sizeof ctl,

@@ -23,7 +23,7 @@ int ready_open(struct ready *r);
 /* Called for each line of each datagram queued, with the sender's pid. */
 typedef void ready_fn(void *arg, pid_t pid, const char *line, size_t len);
 
-/* Reads until the socket is empty. */
+/* Reads until the socket is empty, or a batch is done. */
 void ready_read(struct ready *r, ready_fn *fn, void *arg);
 
 #endif

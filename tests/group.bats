@@ -164,16 +164,19 @@ connect_outcome() {
 }
 
 @test "the supervisor owns the socket: it closes the door before the drain" {
-	start_sup -v -p "127.0.0.1:$PORT"
+	start_sup -v -d 10 -p "127.0.0.1:$PORT"
 	wait_until 10 port_open "$PORT"
 	# Its own copy, beside the worker's, for the group's whole life.
 	ss -Hltnp "sport = :$PORT" | grep -q "pid=$SUP,"
 	curl -s -o "$BATS_TEST_TMPDIR/body" \
-		"http://127.0.0.1:$PORT/sleep?ms=3000" 3>&- &
+		"http://127.0.0.1:$PORT/sleep?ms=6000" 3>&- &
 	client=$!
 	wait_until 10 grep -q 'request: GET /sleep' "$LOG"
 	kill -TERM "$SUP"
 	wait_until 10 grep -q 'draining' "$LOG"
+	if grep -q 'cannot filter' "$LOG"; then
+		skip "this kernel or container refuses SO_ATTACH_FILTER"
+	fi
 	# The worker has closed its copy; the supervisor's still listens,
 	# filtered: a new client's SYN is dropped, neither queued to be
 	# reset later nor refused while the group still answers.
@@ -182,7 +185,7 @@ connect_outcome() {
 	wait "$client"
 	wait_exit "$SUP" 30
 	[ "$status" -eq 0 ]
-	[ "$(cat "$BATS_TEST_TMPDIR/body")" = "slept 3000 ms" ]
+	[ "$(cat "$BATS_TEST_TMPDIR/body")" = "slept 6000 ms" ]
 	port_closed "$PORT"
 }
 

@@ -48,6 +48,18 @@ listen_notify() {
 	[ "$(grep -c '^READY=1$' "$GOT")" -eq 1 ]
 }
 
+@test "32 workers say READY=1 at once: none is lost in the socket's queue" {
+	# The kernel queues 10 datagrams per socket by default
+	# (net.unix.max_dgram_qlen): senders wait for room, the supervisor
+	# reads as it starts them.
+	start_sup -p "127.0.0.1:$PORT" -w 32 -t 20
+	wait_until 30 grep -q 'all ready after' "$LOG"
+	[ "$(grep -c 'ready after' "$LOG")" -eq 33 ]
+	stop_sup TERM
+	[ "$status" -eq 0 ]
+	refute grep -q 'notify' "$LOG"	# no datagram refused or timed out
+}
+
 @test "a worker that never says READY=1: start-up failure at --ready-timeout" {
 	listen_notify
 	NOTIFY_SOCKET=$NOTIFY start_sup -t 0.5 -W "$STUB" -p "127.0.0.1:$PORT"

@@ -30,7 +30,8 @@ teardown() { sup_teardown; }
 	for args in "--bogus" "-w 0" "-w x" "-f abc" "-d -1" "-k 1s" \
 	            "-p 70000" "-p :80" "-p 1.2.3:80" "-p [::1]" "extra" \
 	            "-r maybe" "-t 0" "--stop-signal FOO" "--stop-signal 0" \
-	            "--" "-- /bin/true"; do
+	            "--stop-signal KILL" "--stop-signal 32" "--" "-- /bin/true" \
+	            "-u -- /bin/true"; do
 		# shellcheck disable=SC2086
 		run "$SUPERVISOR" -W "$STUB" -p "127.0.0.1:$PORT" $args
 		echo "$args -> $status: $output"

@@ -5,10 +5,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include "log.h"
+
+static const struct timeval notify_timeout = { .tv_sec = 2 };
 
 int notify_send(const char *state)
 {
@@ -35,10 +38,15 @@ int notify_send(const char *state)
 		log_warn("notify %s: socket: %s", state, strerror(errno));
 		return -1;
 	}
+	/* A receiver's queue holds net.unix.max_dgram_qlen datagrams (10 by
+	 * default): many workers starting at once fill it, and a READY=1
+	 * dropped then is a start that fails.  Wait for room, as sd_notify
+	 * does, but never long: a receiver that stopped reading must not
+	 * stall us. */
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &notify_timeout,
+			 sizeof notify_timeout);
 	do
-		/* A receiver whose queue is full must not stall us with every
-		 * signal blocked: the datagram is dropped instead. */
-		r = sendto(fd, state, strlen(state), MSG_NOSIGNAL | MSG_DONTWAIT,
+		r = sendto(fd, state, strlen(state), MSG_NOSIGNAL,
 			   (struct sockaddr *)&sun,
 			   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len));
 	while (r < 0 && errno == EINTR);
