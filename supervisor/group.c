@@ -25,11 +25,13 @@
 #define TAG_TIMER (UINT64_MAX - 1)
 #define TAG_NOTIFY (UINT64_MAX - 2)
 
-static const int group_signals[] = { SIGTERM, SIGINT, SIGHUP, SIGCHLD };
+static const int group_signals[] = {
+	SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGTTIN, SIGTTOU,
+};
 
 static void group_read_signals(struct group *g);
 
-static long group_now_ms(void)
+long group_now_ms(void)
 {
 	struct timespec t;
 
@@ -94,8 +96,11 @@ int group_init(struct group *g, const struct config *c)
 	g->epfd = g->sigfd = g->timerfd = g->rx.fd = -1;
 	g->status = -1;
 	g->kill_ms = c->kill_ms;
-	g->cap = c->nports * (size_t)c->workers + (c->fail_after_ms >= 0);
-	if (!(g->kids = calloc(g->cap, sizeof *g->kids))) {
+	/* Room for a restart's replacements too; SIGTTIN grows it. */
+	g->cap = c->nports * (size_t)c->workers + 2;
+	g->kids = calloc(g->cap, sizeof *g->kids);
+	g->numbered = calloc(c->nports, sizeof *g->numbered);
+	if (!g->kids || !g->numbered) {
 		log_err("out of memory");
 		return -1;
 	}
@@ -138,7 +143,7 @@ static void group_signal_child(struct child *k, int sig)
 			 (int)k->pid);
 }
 
-static struct child *group_find(struct group *g, pid_t pid)
+struct child *group_find(struct group *g, pid_t pid)
 {
 	for (size_t i = 0; i < g->nkids; i++)
 		if (g->kids[i].alive && g->kids[i].pid == pid)
@@ -165,44 +170,95 @@ static void group_signal_orphans(struct group *g, int sig)
 	free(pids);
 }
 
-/* One timer serves both deadlines: the ready timeout while starting, the
- * kill timeout once stopping (which replaces it). */
-static void group_arm_timer(struct group *g, long ms)	/* 0: disarm */
+/* One timer for every deadline: the group's (the ready timeout while
+ * starting, the kill timeout once stopping) and each new or retiring
+ * child's.  Armed, before each wait, for the earliest. */
+static void group_arm_timer(struct group *g)
 {
-	struct itimerspec its = {
-		.it_value.tv_sec = ms / 1000,
-		.it_value.tv_nsec = (ms % 1000) * 1000000L,
-	};
+	long at = g->deadline_ms;
+	struct itimerspec its = { 0 };
 
-	if (timerfd_settime(g->timerfd, 0, &its, NULL) < 0)
+	for (size_t i = 0; i < g->nkids; i++) {
+		const struct child *k = &g->kids[i];
+		if (k->alive && k->deadline_ms && (!at || k->deadline_ms < at))
+			at = k->deadline_ms;
+	}
+	its.it_value.tv_sec = at / 1000;
+	its.it_value.tv_nsec = (at % 1000) * 1000000L;
+	if (timerfd_settime(g->timerfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)
 		log_err("cannot arm the timer: %s", strerror(errno));
 }
 
-/* One datagram: systemd shows STATUS= in `systemctl status`. */
-static void group_notify(const char *state, const char *status)
+size_t group_count(const struct group *g, size_t port, enum child_role role)
 {
-	char msg[600];
+	size_t n = 0;
 
-	snprintf(msg, sizeof msg, "%s\nSTATUS=%s", state, status);
+	for (size_t i = 0; i < g->nkids; i++)
+		n += g->kids[i].alive && g->kids[i].role == role &&
+		     g->kids[i].port == port;
+	return n;
+}
+
+/* "serving: 4 workers on 2 ports (2 2); last restart: ..." */
+static void group_status(struct group *g, char *buf, size_t size)
+{
+	size_t n = 0, total = 0, len;
+
+	for (size_t p = 0; p < g->cfg->nports; p++)
+		total += group_count(g, p, CHILD_WORKER);
+	len = (size_t)snprintf(buf, size, "serving: %zu worker%s on %zu "
+			       "port%s (", total, total == 1 ? "" : "s",
+			       g->cfg->nports, g->cfg->nports == 1 ? "" : "s");
+	for (size_t p = 0; p < g->cfg->nports && len < size; p++) {
+		n = group_count(g, p, CHILD_WORKER);
+		len += (size_t)snprintf(buf + len, size - len, "%s%zu",
+					p ? " " : "", n);
+	}
+	if (len < size)
+		snprintf(buf + len, size - len, " per port)%s%s",
+			 g->roll.last[0] ? "; last restart: " : "",
+			 g->roll.last);
+}
+
+/* One datagram: systemd shows STATUS= in `systemctl status`. */
+void group_notify(struct group *g, const char *state, const char *status)
+{
+	char msg[700], own[400];
+
+	if (!status) {
+		group_status(g, own, sizeof own);
+		status = own;
+	}
+	snprintf(msg, sizeof msg, "%s%sSTATUS=%s", state ? state : "",
+		 state ? "\n" : "", status);
 	notify_send(msg);
+}
+
+/* The whole process group: what a worker started dies too.  Its leader
+ * is unreaped, so the group id is still ours. */
+static void group_kill_child(struct child *k)
+{
+	if (killpg(k->pid, SIGKILL) == 0)
+		log_info("sent SIGKILL to %s pid=%d and its process group",
+			 k->name, (int)k->pid);
+	else
+		group_signal_child(k, SIGKILL);
 }
 
 static void group_kill(struct group *g)
 {
 	g->state = GROUP_KILLING;
-	for (size_t i = 0; i < g->nkids; i++) {
-		struct child *k = &g->kids[i];
-		if (!k->alive)
-			continue;
-		/* The whole process group: what a worker started dies too.
-		 * Its leader is unreaped, so the group id is still ours. */
-		if (killpg(k->pid, SIGKILL) == 0)
-			log_info("sent SIGKILL to %s pid=%d and its process group",
-				 k->name, (int)k->pid);
-		else
-			group_signal_child(k, SIGKILL);
-	}
+	for (size_t i = 0; i < g->nkids; i++)
+		if (g->kids[i].alive)
+			group_kill_child(&g->kids[i]);
 	group_signal_orphans(g, SIGKILL);
+}
+
+void group_retire(struct group *g, struct child *k)
+{
+	k->role = CHILD_RETIRING;
+	k->deadline_ms = group_now_ms() + (g->kill_ms ? g->kill_ms : 1);
+	group_signal_child(k, g->cfg->stop_signal);
 }
 
 /* Before any worker is asked to stop: the workers hold these sockets too,
@@ -234,18 +290,19 @@ static void group_stop(struct group *g, const char *why)
 	char status[300];
 
 	g->state = GROUP_STOPPING;
+	roll_abort(g);
 	log_notice("stopping: %s", why);
 	snprintf(status, sizeof status, "stopping: %s", why);
-	group_notify("STOPPING=1", status);
+	group_notify(g, "STOPPING=1", status);
 	group_close_doors(g);
 	for (size_t i = 0; i < g->nkids; i++) {
 		struct child *k = &g->kids[i];
 		if (k->alive)
-			group_signal_child(k, k->worker ? g->cfg->stop_signal
-							: SIGTERM);
+			group_signal_child(k, k->role == CHILD_FAILER ?
+					   SIGTERM : g->cfg->stop_signal);
 	}
 	group_signal_orphans(g, SIGTERM);
-	group_arm_timer(g, g->kill_ms);	/* 0 disarms the ready timeout */
+	g->deadline_ms = group_now_ms() + g->kill_ms;	/* ends the ready one */
 	if (g->kill_ms == 0)
 		group_kill(g);
 }
@@ -256,8 +313,32 @@ static int group_status_code(int ws)
 	return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
 }
 
+/* "exited with status 3", "killed by SIGSEGV"; clean: exit 0, or death by
+ * the signal we stop it with. */
+static const char *group_describe(const struct group *g,
+				  const struct child *k, int ws, int *clean)
+{
+	static char how[64];
+
+	if (WIFEXITED(ws)) {
+		*clean = WEXITSTATUS(ws) == 0;
+		snprintf(how, sizeof how, "exited with status %d",
+			 WEXITSTATUS(ws));
+	} else {
+		*clean = WTERMSIG(ws) == SIGTERM ||
+			 (k->role != CHILD_FAILER &&
+			  WTERMSIG(ws) == g->cfg->stop_signal);
+		snprintf(how, sizeof how, "killed by %s",
+			 group_sig_name(WTERMSIG(ws)));
+	}
+	return how;
+}
+
 static void group_child_ended(struct group *g, struct child *k, int ws)
 {
+	int clean;
+	const char *how = group_describe(g, k, ws, &clean);
+
 	k->alive = 0;
 	g->alive--;
 	/* Deleted by hand: a copy of the pidfd held elsewhere (by a child,
@@ -269,17 +350,25 @@ static void group_child_ended(struct group *g, struct child *k, int ws)
 	k->pidfd = -1;
 	if (g->alive == 0)
 		group_close_listeners(g);	/* nobody left to serve them */
-	if (WIFEXITED(ws))
-		log_info("%s pid=%d exited with status %d", k->name,
-			 (int)k->pid, WEXITSTATUS(ws));
-	else
-		log_info("%s pid=%d killed by %s", k->name, (int)k->pid,
-			 group_sig_name(WTERMSIG(ws)));
+	if (g->alive == 0 && g->state == GROUP_STOPPING)
+		group_signal_orphans(g, SIGTERM);
+	if (k->role == CHILD_RETIRING) {
+		/* Asked to stop: whatever its status, no failure. */
+		log_msg(clean ? LOG_LEVEL_INFO : LOG_LEVEL_WARN,
+			"%s pid=%d %s after it was asked to stop", k->name,
+			(int)k->pid, how);
+		return;
+	}
+	log_info("%s pid=%d %s", k->name, (int)k->pid, how);
 	/* A stop that was asked for, its signal pending while the child's
 	 * exit came in (systemd's KillMode=control-group signals every
 	 * process at once), is not the child's failure. */
 	if (group_up(g))
 		group_read_signals(g);
+	if (k->role == CHILD_NEW && group_up(g)) {
+		roll_refuse(g, k, how);		/* may move g->kids */
+		return;
+	}
 	if (group_up(g)) {
 		/* A server that stops serving unasked has failed, even with
 		 * status 0. */
@@ -292,15 +381,8 @@ static void group_child_ended(struct group *g, struct child *k, int ws)
 		group_stop(g, why);
 		return;
 	}
-	/* Stopping: exit 0 and death by the signal we sent are clean. */
-	int clean = WIFEXITED(ws) ? WEXITSTATUS(ws) == 0
-				  : WTERMSIG(ws) == SIGTERM ||
-				    (k->worker &&
-				     WTERMSIG(ws) == g->cfg->stop_signal);
 	if (!clean && g->status < 0)
 		g->status = group_status_code(ws);
-	if (g->alive == 0 && g->state == GROUP_STOPPING)
-		group_signal_orphans(g, SIGTERM);
 }
 
 /* SIGCHLDs coalesce, and one pidfd wake-up may stand for several exits:
@@ -341,8 +423,11 @@ static void group_on_signal(struct group *g, int sig, pid_t from)
 	if (sig == SIGCHLD)
 		return;		/* the loop reaps after reading signals */
 	log_info("received %s from pid %d", group_sig_name(sig), (int)from);
-	if (sig == SIGHUP) {
-		log_notice("SIGHUP ignored: rolling restart is not implemented");
+	if (sig == SIGHUP || sig == SIGTTIN || sig == SIGTTOU) {
+		if (group_up(g))
+			roll_request(g, sig);
+		else
+			log_info("%s ignored: stopping", group_sig_name(sig));
 	} else if (group_up(g)) {
 		group_stop(g, group_sig_name(sig));
 	} else if (sig == SIGINT && g->state == GROUP_STOPPING) {
@@ -374,25 +459,22 @@ static void group_read_signals(struct group *g)
 /* Every worker is ready: tell the service manager, with a status line. */
 static void group_running(struct group *g)
 {
-	const struct config *c = g->cfg;
-	long n = c->workers * (long)c->nports;
-	char status[300];
+	char status[400];
 
 	g->state = GROUP_RUNNING;
-	group_arm_timer(g, 0);
-	snprintf(status, sizeof status, "serving: %ld worker%s on %zu port%s "
-		 "(%ld per port)", n, n == 1 ? "" : "s", c->nports,
-		 c->nports == 1 ? "" : "s", c->workers);
+	g->deadline_ms = 0;
+	group_status(g, status, sizeof status);
 	log_info("%s, all ready after %ld ms", status,
 		 group_now_ms() - g->started_ms);
-	group_notify("READY=1", status);
+	group_notify(g, "READY=1", status);
+	roll_resume(g);		/* a SIGHUP that came during the start */
 }
 
 static void group_ready_timeout(struct group *g)
 {
 	for (size_t i = 0; i < g->nkids; i++) {
 		struct child *k = &g->kids[i];
-		if (k->alive && k->worker && !k->ready)
+		if (k->alive && k->role == CHILD_WORKER && !k->ready)
 			log_err("%s pid=%d: not ready after " OPT_MS_FMT "s: no "
 				"READY=1 on its NOTIFY_SOCKET (--ready exec is "
 				"for programs that never notify)", k->name,
@@ -402,6 +484,22 @@ static void group_ready_timeout(struct group *g)
 	group_stop(g, "a worker was not ready in time");
 }
 
+static void group_became_ready(struct group *g, struct child *k)
+{
+	k->ready = 1;
+	log_info("%s pid=%d ready after %ld ms", k->name, (int)k->pid,
+		 group_now_ms() - k->started_ms);
+	if (k->role == CHILD_NEW && group_up(g)) {
+		roll_on_ready(g, k);	/* may move g->kids */
+		return;
+	}
+	if (k->role != CHILD_WORKER || g->state != GROUP_STARTING)
+		return;
+	g->unready--;
+	if (g->spawned && g->unready == 0)
+		group_running(g);
+}
+
 /* A line a child sent to our notify socket (ready.h). */
 static void group_on_notify(void *arg, pid_t pid, const char *line,
 			    size_t len)
@@ -409,98 +507,158 @@ static void group_on_notify(void *arg, pid_t pid, const char *line,
 	struct group *g = arg;
 	struct child *k = group_find(g, pid);
 
-	if (!k || !k->worker) {
+	if (!k || k->role == CHILD_FAILER) {
 		log_debug("notify from pid %d, not a worker: %.*s", (int)pid,
 			  (int)len, line);
 		return;
 	}
 	log_debug("%s pid=%d notified %.*s", k->name, (int)pid, (int)len,
 		  line);
-	if (len != 7 || memcmp(line, "READY=1", 7) || k->ready)
-		return;
-	k->ready = 1;
-	g->unready--;
-	log_info("%s pid=%d ready after %ld ms", k->name, (int)pid,
-		 group_now_ms() - g->started_ms);
-	if (g->state == GROUP_STARTING && g->spawned && g->unready == 0)
-		group_running(g);
+	if (len == 7 && !memcmp(line, "READY=1", 7) && !k->ready)
+		group_became_ready(g, k);
 }
 
+/* Whatever deadline passed: the group's, then each child's. */
 static void group_on_timer(struct group *g)
 {
 	uint64_t ticks;
+	long now = group_now_ms();
 
-	if (read(g->timerfd, &ticks, sizeof ticks) < 0)
-		return;		/* EAGAIN: disarmed meanwhile */
-	if (g->state == GROUP_STARTING) {
-		group_ready_timeout(g);
-		return;
+	if (read(g->timerfd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
+		log_err("timerfd: %s", strerror(errno));
+	if (g->deadline_ms && now >= g->deadline_ms) {
+		g->deadline_ms = 0;
+		if (g->state == GROUP_STARTING) {
+			group_ready_timeout(g);
+		} else if (g->state == GROUP_STOPPING) {
+			log_warn("kill timeout of " OPT_MS_FMT "s ran out",
+				 OPT_MS_ARGS(g->kill_ms));
+			group_kill(g);
+		}
 	}
-	if (g->state != GROUP_STOPPING)
-		return;
-	log_notice("kill timeout of " OPT_MS_FMT "s ran out",
-		   OPT_MS_ARGS(g->kill_ms));
-	group_kill(g);
+	/* By index: roll_refuse may start a child and move g->kids. */
+	for (size_t i = 0; i < g->nkids; i++) {
+		struct child *k = &g->kids[i];
+		if (!k->alive || !k->deadline_ms || now < k->deadline_ms)
+			continue;
+		k->deadline_ms = 0;
+		if (k->role == CHILD_RETIRING) {
+			log_warn("%s pid=%d still running " OPT_MS_FMT "s after "
+				 "it was asked to stop", k->name, (int)k->pid,
+				 OPT_MS_ARGS(g->kill_ms));
+			group_kill_child(k);
+		} else if (k->role == CHILD_NEW && group_up(g)) {
+			roll_refuse(g, k, NULL);
+		}
+	}
 }
 
-static int group_add(struct group *g, const char *name, pid_t pid, int pidfd,
-		     int worker)
+/* A free entry (one whose child was reaped), else a larger array. */
+static struct child *group_slot(struct group *g)
 {
-	struct child *k = &g->kids[g->nkids++];
+	for (size_t i = 0; i < g->nkids; i++)
+		if (!g->kids[i].alive && g->kids[i].pidfd < 0)
+			return &g->kids[i];
+	if (g->nkids == g->cap) {
+		struct child *k = realloc(g->kids, 2 * g->cap * sizeof *k);
+		if (!k)
+			return NULL;
+		g->kids = k;
+		g->cap *= 2;
+	}
+	return &g->kids[g->nkids++];
+}
 
+static struct child *group_add(struct group *g, const char *name, pid_t pid,
+			       int pidfd, enum child_role role, size_t port)
+{
+	struct child *k = group_slot(g);
+
+	if (!k) {
+		log_err("%s pid=%d: out of memory", name, (int)pid);
+		kill(pid, SIGKILL);	/* reaped as an orphan */
+		if (pidfd >= 0)
+			close(pidfd);
+		return NULL;
+	}
+	memset(k, 0, sizeof *k);
 	snprintf(k->name, sizeof k->name, "%s", name);
 	k->pid = pid;
 	k->pidfd = pidfd;
 	k->alive = 1;
-	k->worker = worker;
-	/* The failing child is never waited for. */
-	k->ready = !worker || g->cfg->ready_exec;
-	g->unready += !k->ready;
+	k->role = role;
+	k->port = port;
+	k->started_ms = group_now_ms();
 	g->alive++;
 	if (pidfd >= 0 && group_watch(g, pidfd, (uint64_t)(k - g->kids)) < 0) {
 		log_err("%s pid=%d: epoll_ctl: %s", name, (int)pid,
 			strerror(errno));
-		return -1;	/* still alive: the stop will signal it */
+		group_kill_child(k);	/* SIGCHLD brings its end */
+		return NULL;
 	}
-	return 0;
+	return k;
+}
+
+struct child *group_spawn(struct group *g, size_t port, enum child_role role)
+{
+	const struct listen_addr *a = &g->cfg->ports[port];
+	char name[32], err[256];
+	struct child *k;
+	int pidfd;
+	pid_t pid;
+
+	/* Room in the queue for the READY=1 of those started before: many
+	 * workers starting at once would fill it (notify.c).  Read before
+	 * the fork, so that no READY=1 of this one is seen while it is
+	 * being added. */
+	ready_read(&g->rx, group_on_notify, g);
+	snprintf(name, sizeof name, "worker:%u#%ld", a->port,
+		 ++g->numbered[port]);
+	pid = spawn_worker(g->plan, name, a, g->listen_fds[port], &pidfd, err,
+			   sizeof err);
+	if (pid < 0) {
+		log_err("%s: %s", name, err);
+		return NULL;
+	}
+	if (!(k = group_add(g, name, pid, pidfd, role, port)))
+		return NULL;
+	k->seq = g->numbered[port];
+	log_info("%s pid=%d started on %s", name, (int)pid, a->text);
+	return k;
 }
 
 int group_start(struct group *g, const struct config *c,
 		struct spawn_plan *plan, int *fds)
 {
-	char name[32], err[256];
+	char err[256];
 	int pidfd, rc = 0;
+	struct child *k;
 	pid_t pid;
 
+	g->plan = plan;
 	g->listen_fds = fds;
 	g->nlisten = c->nports;
 	g->started_ms = group_now_ms();
-	group_arm_timer(g, c->ready_ms);	/* for the whole start */
+	g->deadline_ms = g->started_ms + c->ready_ms;	/* the whole start */
 	for (size_t i = 0; i < c->nports && rc == 0; i++) {
 		for (long w = 1; w <= c->workers && rc == 0; w++) {
-			snprintf(name, sizeof name, "worker:%u#%ld",
-				 c->ports[i].port, w);
-			pid = spawn_worker(plan, name, &c->ports[i], fds[i],
-					   &pidfd, err, sizeof err);
-			if (pid < 0)
-				log_err("%s: %s", name, err);
-			if (pid < 0 || group_add(g, name, pid, pidfd, 1) < 0) {
+			if (!(k = group_spawn(g, i, CHILD_WORKER)))
 				rc = -1;
-				break;
-			}
-			log_info("%s pid=%d started on %s", name, (int)pid,
-				 c->ports[i].text);
-			/* Room in the queue for the next ones' READY=1. */
-			ready_read(&g->rx, group_on_notify, g);
+			else if (c->ready_exec)
+				k->ready = 1;
+			else
+				g->unready++;
 		}
 	}
 	if (rc == 0 && c->fail_after_ms >= 0) {
 		pid = spawn_failer(plan, c->fail_after_ms, &pidfd, err, sizeof err);
 		if (pid < 0)
 			log_err("fail: %s", err);
-		if (pid < 0 || group_add(g, "fail", pid, pidfd, 0) < 0) {
+		if (pid < 0 || !(k = group_add(g, "fail", pid, pidfd,
+					      CHILD_FAILER, 0))) {
 			rc = -1;
 		} else {
+			k->ready = 1;	/* never waited for */
 			log_info("fail pid=%d started, exits 1 in " OPT_MS_FMT
 				 "s", (int)pid, OPT_MS_ARGS(c->fail_after_ms));
 		}
@@ -525,6 +683,7 @@ int group_run(struct group *g)
 
 	group_reap(g);	/* a failed start may have left nothing to wait for */
 	while (!(!group_up(g) && g->childless)) {
+		group_arm_timer(g);
 		n = epoll_wait(g->epfd, ev, 16, -1);
 		if (n < 0) {
 			if (errno == EINTR)
@@ -554,6 +713,7 @@ int group_run(struct group *g)
 		}
 	}
 	group_close_listeners(g);
+	roll_free(&g->roll);
 	int status = g->status < 0 ? 0 : g->status;
 	log_notice("exiting with status %d", status);
 	return status;

@@ -2,11 +2,11 @@
  * termination signal comes; then every child gets SIGTERM, and SIGKILL at
  * the kill timeout.  The first failure decides the exit status.
  *
- *   state \ event  SIGTERM  SIGINT  child ends       last READY=1  timer
- *   STARTING       -> STOP  -> STOP  -> STOP (failure) -> RUNNING   -> STOP (1)
- *   RUNNING        -> STOP  -> STOP  -> STOP (failure) -            -
- *   STOPPING       ignored  -> KILL  note a failure   ignored      -> KILL
- *   KILLING        ignored  ignored  note a failure   ignored      -
+ *   state \ event  SIGTERM  SIGINT  worker ends      last READY=1  timer     HUP TTIN TTOU
+ *   STARTING       -> STOP  -> STOP  -> STOP (failure) -> RUNNING   -> STOP (1) remembered
+ *   RUNNING        -> STOP  -> STOP  -> STOP (failure) -            -         roll.h
+ *   STOPPING       ignored  -> KILL  note a failure   ignored      -> KILL    ignored
+ *   KILLING        ignored  ignored  note a failure   ignored      -         ignored
  *
  * STARTING: every worker has exec'd, and the group waits for each one's
  * READY=1 (with --ready exec it is ready at exec: RUNNING at once); the
@@ -18,9 +18,11 @@
  * live child's process group and to every orphan, again after each reap
  * (a reaped process's children are adopted).  When the last child of the
  * group ends, the listening sockets are closed, and while stopping the
- * orphans get SIGTERM.  SIGHUP is logged and ignored in every state.  The
- * loop ends once a stopped group has no child left at all (waitpid says
- * ECHILD), orphans included. */
+ * orphans get SIGTERM.  While the group runs, roll.c changes its workers
+ * (SIGHUP, SIGTTIN, SIGTTOU): the new and the retiring workers' ends and
+ * deadlines go there, never to this table.  The loop ends once a stopped
+ * group has no child left at all (waitpid says ECHILD), orphans
+ * included. */
 #ifndef GROUP_H
 #define GROUP_H
 
@@ -29,10 +31,18 @@
 
 #include "config.h"
 #include "ready.h"
+#include "roll.h"
 #include "spawn.h"
 
 enum group_state {
 	GROUP_STARTING, GROUP_RUNNING, GROUP_STOPPING, GROUP_KILLING
+};
+
+enum child_role {
+	CHILD_WORKER,	/* serves: its end while the group is up fails it */
+	CHILD_NEW,	/* started by a roll, not ready yet (roll.h) */
+	CHILD_RETIRING,	/* asked to stop by a roll: its end is no failure */
+	CHILD_FAILER,	/* --fail-after's child, never waited for */
 };
 
 struct child {
@@ -40,19 +50,27 @@ struct child {
 	pid_t pid;
 	int pidfd;		/* -1 without pidfds or once reaped */
 	int alive;
-	int worker;		/* 0: the failing child, never waited for */
+	enum child_role role;
 	int ready;		/* said READY=1 (or exec'd, --ready exec) */
+	size_t port;		/* a worker's index in cfg->ports */
+	long seq;		/* its number on the port: #1, #2, ... */
+	long started_ms;
+	long deadline_ms;	/* 0, or NEW: ready by; RETIRING: SIGKILL at */
 };
 
 struct group {
 	enum group_state state;
 	const struct config *cfg;
+	struct spawn_plan *plan;
 	struct ready rx;	/* our NOTIFY_SOCKET, for the children */
+	struct roll roll;
 	long started_ms;	/* when the start began (monotonic) */
+	long deadline_ms;	/* the ready timeout, then the kill timeout */
 	int spawned;		/* every child of the start is forked */
-	size_t unready;		/* workers not ready yet */
+	size_t unready;		/* workers of the start not ready yet */
 	struct child *kids;
-	size_t cap, nkids, alive;	/* kids[cap], nkids started */
+	size_t cap, nkids, alive;	/* kids[cap], nkids used */
+	long *numbered;		/* per port: workers started, for names */
 	int *listen_fds;	/* ours for the group's life, one per port */
 	size_t nlisten;
 	int epfd, sigfd, timerfd;
@@ -75,5 +93,20 @@ int group_start(struct group *g, const struct config *c,
 
 /* Runs the loop until no child is left; returns the exit status. */
 int group_run(struct group *g);
+
+/* For roll.c. */
+long group_now_ms(void);
+struct child *group_find(struct group *g, pid_t pid);
+/* A new worker on port, in role: NULL (logged) when it cannot start.  It
+ * may move g->kids: no pointer into it survives this call. */
+struct child *group_spawn(struct group *g, size_t port, enum child_role role);
+/* Ask k to stop (the stop signal), SIGKILL at the kill timeout; its end is
+ * no failure. */
+void group_retire(struct group *g, struct child *k);
+/* Live workers of port in role. */
+size_t group_count(const struct group *g, size_t port, enum child_role role);
+/* One datagram upward: state (none when NULL), then STATUS=status, or
+ * the group's own status line when status is NULL. */
+void group_notify(struct group *g, const char *state, const char *status);
 
 #endif

@@ -170,12 +170,10 @@ int spawn_prepare(struct spawn_plan *p, const struct config *c,
 	memset(p, 0, sizeof *p);
 	p->use_pidfd = !getenv("SUPERVISOR_NO_PIDFD");
 	snprintf(p->notify, sizeof p->notify, "NOTIFY_SOCKET=%s", notify);
-	if (spawn_find_worker(p, c->command ? c->command[0] : c->worker_path,
-			      self) < 0) {
-		snprintf(err, errlen, "cannot execute worker '%s': %s",
-			 p->worker, strerror(errno));
+	p->want = c->command ? c->command[0] : c->worker_path;
+	p->self = self;
+	if (spawn_lookup(p, err, errlen) < 0)
 		return -1;
-	}
 	if (c->user && spawn_find_user(p, c->user) < 0) {
 		snprintf(err, errlen, "--user %s: %s", c->user,
 			 errno == ENOENT ? "no such user" : strerror(errno));
@@ -198,6 +196,15 @@ int spawn_prepare(struct spawn_plan *p, const struct config *c,
 		p->argv[k++] = c->verbosity < 0 ? "--quiet" : "--verbose";
 	p->argv[k] = NULL;
 	return 0;
+}
+
+int spawn_lookup(struct spawn_plan *p, char *err, size_t errlen)
+{
+	if (spawn_find_worker(p, p->want, p->self) == 0)
+		return 0;
+	snprintf(err, errlen, "cannot execute worker '%s': %s", p->worker,
+		 strerror(errno));
+	return -1;
 }
 
 void spawn_release(struct spawn_plan *p)

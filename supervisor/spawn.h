@@ -28,6 +28,8 @@ struct spawn_plan {
 	gid_t *groups;
 	int ngroups;
 	char worker[4200];	/* resolved path: PATH_MAX and a suffix */
+	const char *want;	/* what to look up: -W, COMMAND, or NULL */
+	const char *self;	/* our argv[0] */
 	char drain[32];
 };
 
@@ -38,6 +40,10 @@ int spawn_prepare(struct spawn_plan *p, const struct config *c,
 		  const char *self, const char *notify, char *err,
 		  size_t errlen);
 void spawn_release(struct spawn_plan *p);
+
+/* Looks the worker program up again (a rolling restart runs the binary
+ * installed at that path now).  Returns 0, or -1 with the reason in err. */
+int spawn_lookup(struct spawn_plan *p, char *err, size_t errlen);
 
 /* Fork and exec the worker called name on listen_fd, bound to a.  Returns
  * its pid (and its pidfd in *pidfd, -1 without pidfds) once the exec has

@@ -10,6 +10,9 @@
  *	ECONNRESET/EPIPE at any time; unanswered: EOF on a reused
  *	connection before any byte of the answer (the race a lingering
  *	close turns into a clean EOF); refused: ECONNREFUSED on connect.
+ *   loadclient close PORT CLIENTS MS
+ *	the same, each request with Connection: close: a new connection
+ *	per request.
  *   loadclient pipeline PORT N
  *	N requests on one connection, written while the answers are read;
  *	prints responses= ok= ending=.
@@ -153,16 +156,18 @@ static struct {
 
 static long nreq;
 static int sleep_every;
+static const char *conn_field = "";	/* "Connection: close\r\n" */
 
 static void next_request(struct client *c)
 {
 	nreq++;
 	if (sleep_every > 0 && nreq % sleep_every == 0)
 		c->req_len = (size_t)snprintf(c->req, sizeof c->req,
-			"GET /sleep?ms=100 HTTP/1.1\r\nHost: l\r\n\r\n");
+			"GET /sleep?ms=100 HTTP/1.1\r\nHost: l\r\n%s\r\n",
+			conn_field);
 	else
 		c->req_len = (size_t)snprintf(c->req, sizeof c->req,
-			"GET / HTTP/1.1\r\nHost: l\r\n\r\n");
+			"GET / HTTP/1.1\r\nHost: l\r\n%s\r\n", conn_field);
 	c->req_off = 0;
 	c->outstanding = 1;
 	c->got = 0;
@@ -673,6 +678,10 @@ int main(int argc, char **argv)
 	inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	const char *m = argv[1];
+	if (strcmp(m, "close") == 0 && argc == 5) {
+		conn_field = "Connection: close\r\n";
+		return mode_load(atoi(argv[3]), atol(argv[4]));
+	}
 	if (strcmp(m, "load") == 0 && argc >= 5) {
 		sleep_every = argc > 5 ? atoi(argv[5]) : 0;
 		return mode_load(atoi(argv[3]), atol(argv[4]));

@@ -134,14 +134,13 @@ teardown() { sup_teardown; }
 	all_stubs_gone
 }
 
-@test "repeated SIGTERM and SIGHUP are logged and ignored" {
+@test "repeated SIGTERM, and SIGHUP while stopping, are logged and ignored" {
 	STUB_ON_TERM=ignore start_sup -W "$STUB" -p "127.0.0.1:$PORT" -k 1
 	wait_until 10 stubs_started 1
-	kill -HUP "$SUP"
-	wait_until 10 grep -q 'SIGHUP ignored' "$LOG"
-	pid_alive "$(stub_pids)"
 	kill -TERM "$SUP"
 	wait_until 10 grep -q 'sent SIGTERM' "$LOG"
+	kill -HUP "$SUP"
+	wait_until 10 grep -q 'SIGHUP ignored: stopping' "$LOG"
 	kill -TERM "$SUP"
 	wait_until 10 grep -q 'SIGTERM ignored: already stopping' "$LOG"
 	wait_exit "$SUP" 20
