@@ -13,6 +13,10 @@
 #      cannot be executed); STOPPING=1 is seen
 #   5. a worker that ignores SIGTERM dies at the supervisor's kill timeout,
 #      before systemd's TimeoutStopSec
+#   6. systemctl reload of the shipped unit (Type=notify, ExecReload): every
+#      worker pid changes, a client loop gets 200 before, during and after,
+#      the unit shows "reloading" and returns to "active", the stop after it
+#      ends with Result=success
 # plus `systemd-analyze verify` of the installed unit (any output fails).
 #
 # Needs root, systemd-container (systemd-nspawn), util-linux (nsenter) and,
@@ -195,6 +199,14 @@ install_tree() {
 		while :; do sleep 1; done
 	EOF
 	chmod 755 "$WORK/opt/stubborn-worker"
+	# Scenario 6: a worker slow to become ready, so that the restart
+	# lasts long enough to be seen; it execs the real one (same pid).
+	cat >"$WORK/opt/slow-worker" <<-EOF
+		#!/bin/sh
+		sleep 0.4
+		exec $BIN/worker "\$@"
+	EOF
+	chmod 755 "$WORK/opt/slow-worker"
 }
 
 # The unit as installed with real paths (PREFIX in the work directory, no
@@ -429,7 +441,7 @@ setup_units() {
 	local shipped=/usr/local/lib/systemd/system/supervisor.service u
 	in_ct grep -q "^ExecStart=$BIN/supervisor" "$shipped" ||
 		die "installed $shipped does not start $BIN/supervisor"
-	for u in sup-fail sup-cg sup-notify sup-notify-bad sup-stubborn; do
+	for u in sup-fail sup-cg sup-notify sup-notify-bad sup-stubborn sup-reload; do
 		in_ct cp "$shipped" "/etc/systemd/system/$u.service" || die "cp $u"
 	done
 	ct_write /etc/systemd/system/sup-fail.service.d/test.conf <<-EOF
@@ -467,9 +479,15 @@ setup_units() {
 		ExecStart=
 		ExecStart=$BIN/supervisor --port 8895 --ready exec --worker /opt/suptest/stubborn-worker --drain-timeout 1 --kill-timeout 3
 	EOF
+	# The shipped Type=notify and ExecReload, with the slow worker.
+	ct_write /etc/systemd/system/sup-reload.service.d/test.conf <<-EOF
+		[Service]
+		ExecStart=
+		ExecStart=$BIN/supervisor --port 8897 --port 8898 --workers 2 --worker /opt/suptest/slow-worker
+	EOF
 	in_ct mkdir -p /etc/systemd/system/multi-user.target.wants
 	in_ct ln -sf "$shipped" /etc/systemd/system/multi-user.target.wants/ || die "ln"
-	for u in sup-fail sup-cg sup-notify sup-notify-bad sup-stubborn; do
+	for u in sup-fail sup-cg sup-notify sup-notify-bad sup-stubborn sup-reload; do
 		in_ct ln -sf "/etc/systemd/system/$u.service" \
 			/etc/systemd/system/multi-user.target.wants/ || die "ln $u"
 	done
@@ -495,7 +513,7 @@ scenario1() {
 	want ExecMainStatus 0
 	want ExecMainCode 1 # exited, not killed
 	want ActiveState inactive
-	want Type simple
+	want Type notify
 	want KillMode mixed
 	# Idle, the stop must not wait for the 5 s drain timeout.
 	[ "$dt" -lt 2500 ] || bad "idle stop took $(secs "$dt") s (drain timeout is 5 s)"
@@ -622,6 +640,64 @@ scenario5() {
 	finish 5 "SIGTERM ignored" "$u" "stop took $(secs "$dt") s: kill timeout 3 s < TimeoutStopSec 15 s"
 }
 
+# Worker pids in the container, sorted, on one line.
+ct_workers() { in_ct pgrep -x worker | sort -n | tr '\n' ' '; }
+
+scenario6() {
+	local u=sup-reload.service p before after i seen= back= lines ok
+	in_ct systemctl start "$u" || bad "systemctl start $u failed"
+	for p in 8897 8898; do
+		wait_http "$p" || bad "port $p: no 200 on /healthz within 20 s"
+	done
+	before=$(ct_workers)
+	# A client loop across the reload: a new connection per request.
+	T=60 in_ct bash -c '
+		for i in $(seq 200); do
+			for p in 8897 8898; do
+				if ! exec 3<>"/dev/tcp/127.0.0.1/$p"; then
+					echo "$p refused"; continue
+				fi
+				printf "GET / HTTP/1.1\r\nHost: l\r\nConnection: close\r\n\r\n" >&3
+				read -r -t 5 line <&3 || line=none
+				echo "$p ${line%$'"'"'\r'"'"'}"
+				exec 3<&-
+			done
+			sleep 0.01
+		done' >"$WORK/s6.client" 2>&1 &
+	local client=$!
+	sleep 0.3
+	in_ct systemctl reload --no-block "$u" || bad "systemctl reload $u failed"
+	for ((i = 0; i < 200; i++)); do
+		show "$u"
+		[ "${P[ActiveState]-}" = reloading ] && seen=1
+		if [ -n "$seen" ] && [ "${P[ActiveState]-}" = active ]; then
+			back=1
+			break
+		fi
+		sleep 0.05
+	done
+	[ -n "$seen" ] || bad "never seen reloading (RELOADING=1 not sent?)"
+	[ -n "$back" ] || bad "not active again after the reload: ${P[ActiveState]-}"
+	wait "$client"
+	after=$(ct_workers)
+	lines=$(wc -l <"$WORK/s6.client")
+	ok=$(grep -c ' HTTP/1.1 200 OK$' "$WORK/s6.client")
+	[ "$lines" -eq 400 ] && [ "$ok" -eq 400 ] ||
+		bad "client loop: $ok of $lines answered 200: $(grep -v ' 200 OK$' "$WORK/s6.client" | sort | uniq -c | head -3 | tr '\n' ' ')"
+	[ "$(echo "$after" | wc -w)" -eq 4 ] || bad "after the reload: workers $after"
+	for p in $before; do
+		[[ " $after " != *" $p "* ]] || bad "worker $p survived the reload"
+	done
+	in_ct journalctl -u "$u" --no-pager -o cat | grep -q 'restart: replaced 4 of 4' ||
+		bad "no 'restart: replaced 4 of 4' in the journal"
+	in_ct systemctl stop "$u" || bad "systemctl stop $u failed"
+	show "$u"
+	want Result success
+	want ExecMainStatus 0
+	want ActiveState inactive
+	finish 6 "reload" "$u" "workers $before-> $after; $ok of $lines requests 200 across the reload; reloading seen, then active"
+}
+
 # --- main --------------------------------------------------------------------------
 
 T_START=$(now_ms)
@@ -635,6 +711,7 @@ scenario2
 scenario3
 scenario4
 scenario5
+scenario6
 echo "total $(secs $(($(now_ms) - T_START))) s"
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]
