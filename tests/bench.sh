@@ -6,9 +6,12 @@
 #               connections (each has had one request answered)
 #   lifecycle   start, stop and cascade of the supervisor, start and
 #               graceful stop of nginx; medians of 10
+#   restart     a rolling restart under load (keep-alive, and a new
+#               connection per request), 20 SIGHUPs, beside nginx's reload;
+#               then a broken build, every restart refused
 # Prints a markdown table and writes it to bench-results.md at the top.
 # Environment: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CONNS (10000),
-# BENCH_LIFECYCLE (10).
+# BENCH_LIFECYCLE (10), BENCH_RESTARTS (20).
 set -euo pipefail
 
 TOP="$(cd "$(dirname "$0")/.." && pwd)"
@@ -38,7 +41,7 @@ fi
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
 BIN="$TOP/build/bench"
 mkdir -p "$BIN"
-for t in holdconns lifecycle; do
+for t in holdconns lifecycle loadclient; do
 	cc -std=gnu11 -O2 -Wall -Wextra -D_GNU_SOURCE -o "$BIN/$t" \
 		"$TOP/tests/$t.c"
 done
@@ -301,6 +304,71 @@ read -r n_listen n_serve n_stop < <(lifecycle stop 3 "$ln" \
 [ -n "$s_stop" ] && [ -n "$s_cascade" ] && [ -n "$n_stop" ] ||
 	die "a lifecycle measure failed: $(tail -3 "$TMP/lifecycle.log")"
 
+# ---- rolling restart under load, beside nginx's reload --------------------
+# 32 clients for RESTART_MS: first with no restart (steady state), then
+# with RESTARTS restarts 0.2 s apart (SIGHUP to the supervisor; to nginx's
+# master, which is what `nginx -s reload` sends); keep-alive, then a new
+# connection per request.  loadclient counts every outcome.
+RESTARTS=${BENCH_RESTARTS:-20}
+RESTART_MS=$(((RESTARTS * 200) + 1000))
+declare -A RL
+restart_load() {	# KEY MODE PORT PID RESTARTS
+	local out="$TMP/restart.$1" lp i
+	"$BIN/loadclient" "$2" "$3" 32 "$RESTART_MS" >"$out" 2>>"$TMP/servers.log" &
+	lp=$!
+	PIDS+=("$lp")
+	sleep 0.5
+	for ((i = 0; i < $5; i++)); do
+		kill -HUP "$4"
+		sleep 0.2
+	done
+	wait "$lp" || die "loadclient failed: $(tail -2 "$TMP/servers.log")"
+	RL[$1]=$(cat "$out")
+	note "$1: ${RL[$1]}"
+}
+kv() { local v=${RL[$1]##*"$2="}; echo "${v%% *}"; }
+lost() {	# KEY: resets, and closes with a request unanswered
+	echo $(($(kv "$1" reset) + $(kv "$1" truncated) + $(kv "$1" unanswered)))
+}
+pr=$(free_port)
+"$SUPERVISOR" -w 2 -p "127.0.0.1:$pr" 2>"$TMP/restart-sup.log" &
+rsup=$!
+PIDS+=("$rsup")
+wait_port "$pr"
+wait_children "$rsup" 2
+pnr=$(free_port)
+start_nginx "$TMP/nginxr" "$pnr" 2
+rng=$STARTED
+for mode in load close; do
+	restart_load "w_${mode}_steady" "$mode" "$pr" "$rsup" 0
+	restart_load "w_${mode}_roll" "$mode" "$pr" "$rsup" "$RESTARTS"
+	restart_load "n_${mode}_steady" "$mode" "$pnr" "$rng" 0
+	restart_load "n_${mode}_roll" "$mode" "$pnr" "$rng" "$RESTARTS"
+done
+# One restart's time per worker: the supervisor logs each restart's.
+per_worker=$(median $(awk '/restart: replaced 2 of 2 in/ { print $(NF-1) / 2 }' \
+	"$TMP/restart-sup.log"))
+restarts_done=$(grep -c 'restart: replaced 2 of 2 in' "$TMP/restart-sup.log" || true)
+stop_server "$rng" QUIT
+# A broken build deployed: the worker path re-pointed at a program that
+# exits 1.  Every restart is refused; the old workers serve throughout.
+ln -s "$WORKER" "$TMP/current"
+printf '#!/bin/sh\nexit 1\n' >"$TMP/broken"
+chmod +x "$TMP/broken"
+stop_server "$rsup"
+pb=$(free_port)
+"$SUPERVISOR" -w 2 -W "$TMP/current" -p "127.0.0.1:$pb" 2>"$TMP/broken-sup.log" &
+bsup=$!
+PIDS+=("$bsup")
+wait_port "$pb"
+wait_children "$bsup" 2
+ln -sfn "$TMP/broken" "$TMP/current"
+for mode in load close; do
+	restart_load "b_$mode" "$mode" "$pb" "$bsup" "$RESTARTS"
+done
+refused=$(grep -c 'restart refused' "$TMP/broken-sup.log" || true)
+stop_server "$bsup"
+
 mem_cell() { echo "$(kib_to_mib "${RSS[$1]}") ($(kib_to_mib "${ANON[$1]}"))"; }
 
 # ---- the table ------------------------------------------------------------
@@ -350,6 +418,27 @@ mem_cell() { echo "$(kib_to_mib "${RSS[$1]}") ($(kib_to_mib "${ANON[$1]}"))"; }
 	echo "\`holdconns PORT $CONNS\`; \`lifecycle stop|cascade $LIFE SIG PORTS -- supervisor -q"
 	echo "-p 127.0.0.1:P1 -p 127.0.0.1:P2\` and \`-- nginx -p DIR -c DIR/nginx.conf\`"
 	echo "(tests/holdconns.c, tests/lifecycle.c; connect polled every 100 µs)."
+	echo
+	echo "Rolling restart under load, same run: 32 clients, $RESTARTS restarts 0.2 s apart"
+	echo "(\`supervisor -w 2\` SIGHUP; nginx \`worker_processes 2\`, SIGHUP to its master as"
+	echo "\`nginx -s reload\` sends), measured by \`loadclient load|close PORT 32 $RESTART_MS\`:"
+	echo
+	echo "| measure | worker | nginx |"
+	echo "|---|---:|---:|"
+	for mode in load close; do
+		label=$([ $mode = load ] && echo "keep-alive" || echo "new connection per request")
+		echo "| $label: requests completed during the restarts | $(kv w_${mode}_roll complete) | $(kv n_${mode}_roll complete) |"
+		echo "| $label: non-2xx or malformed answers | $(kv w_${mode}_roll bad) | $(kv n_${mode}_roll bad) |"
+		echo "| $label: connects refused | $(kv w_${mode}_roll refused) | $(kv n_${mode}_roll refused) |"
+		echo "| $label: resets, or closes with a request unanswered | $(lost w_${mode}_roll) | $(lost n_${mode}_roll) |"
+		echo "| $label: connect timeouts | $(kv w_${mode}_roll connect_timeout) | $(kv n_${mode}_roll connect_timeout) |"
+		echo "| $label: latency p50 / p99, steady, ms | $(kv w_${mode}_steady p50_ms) / $(kv w_${mode}_steady p99_ms) | $(kv n_${mode}_steady p50_ms) / $(kv n_${mode}_steady p99_ms) |"
+		echo "| $label: latency p50 / p99, during the restarts, ms | $(kv w_${mode}_roll p50_ms) / $(kv w_${mode}_roll p99_ms) | $(kv n_${mode}_roll p50_ms) / $(kv n_${mode}_roll p99_ms) |"
+	done
+	echo "| one restart, per worker, ms (median of $restarts_done) | $per_worker | – |"
+	echo "| a broken build: restarts refused, of $((2 * RESTARTS)) | $refused | – |"
+	echo "| a broken build: requests lost, keep-alive / per request | $(lost b_load) / $(lost b_close) | – |"
+	echo "| a broken build: requests completed, keep-alive / per request | $(kv b_load complete) / $(kv b_close complete) | – |"
 	echo
 	echo "Machine: $(nproc) CPUs ($(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)),"
 	echo "Linux $(uname -r), $(date -u +%Y-%m-%dT%H:%MZ), load average at start $LOAD, commit $(git -C "$TOP" rev-parse --short HEAD 2>/dev/null || echo '?')$(git -C "$TOP" diff --quiet HEAD -- worker supervisor 2>/dev/null || echo ' + local changes')."

@@ -6,7 +6,9 @@
  *	GET /sleep?ms=100) for MS ms, reconnecting after Connection: close
  *	or EOF; a client stops once a connect is refused.  Prints
  *	complete= truncated= reset= unanswered= refused= connect_timeout=
- *	bad= closes=.  truncated: EOF after part of a response; reset:
+ *	bad= closes= p50_ms= p99_ms= max_ms= (latency of a request, from
+ *	its connect when it is a connection's first).  truncated: EOF
+ *	after part of a response; reset:
  *	ECONNRESET/EPIPE at any time; unanswered: EOF on a reused
  *	connection before any byte of the answer (the race a lingering
  *	close turns into a clean EOF); refused: ECONNREFUSED on connect.
@@ -144,6 +146,7 @@ struct client {
 	char req[128];
 	size_t req_len, req_off;	/* the request being sent */
 	int outstanding;	/* a request sent (or being sent), not answered */
+	double began;		/* this request's start (its connect's, if first) */
 	int reused;		/* this connection already had an answer */
 	char buf[4096];
 	size_t got;
@@ -156,6 +159,33 @@ static struct {
 
 static long nreq;
 static int sleep_every;
+static float *lat;		/* ms, one per complete request */
+static size_t nlat, caplat;
+
+static void lat_add(double ms)
+{
+	if (nlat == caplat) {
+		size_t cap = caplat ? 2 * caplat : 65536;
+		float *l = realloc(lat, cap * sizeof *l);
+		if (!l)
+			return;		/* the counts still hold */
+		lat = l;
+		caplat = cap;
+	}
+	lat[nlat++] = (float)ms;
+}
+
+static int lat_cmp(const void *a, const void *b)
+{
+	float x = *(const float *)a, y = *(const float *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double lat_at(double q)
+{
+	return nlat ? lat[(size_t)(q * (double)(nlat - 1))] : 0;
+}
 static const char *conn_field = "";	/* "Connection: close\r\n" */
 
 static void next_request(struct client *c)
@@ -171,12 +201,15 @@ static void next_request(struct client *c)
 	c->req_off = 0;
 	c->outstanding = 1;
 	c->got = 0;
+	if (c->reused)
+		c->began = now_msf();
 }
 
 static void client_connect(struct client *c)
 {
 	int err;
 
+	c->began = now_msf();
 	c->fd = start_connect(&err);
 	c->since = now_ms();
 	c->reused = 0;
@@ -299,6 +332,7 @@ static void client_io(struct client *c, short revents, int stopping)
 		if (status != 200 || (size_t)len != c->got)
 			st.bad++;	/* nothing was pipelined: one answer */
 		st.complete++;
+		lat_add(now_msf() - c->began);
 		c->outstanding = 0;
 		c->reused = 1;
 		c->got = 0;
@@ -370,10 +404,14 @@ static int mode_load(int nclients, long ms)
 				st.truncated++;	/* no answer by the hard end */
 			close(cs[i].fd);
 		}
+	qsort(lat, nlat, sizeof *lat, lat_cmp);
 	printf("complete=%ld truncated=%ld reset=%ld unanswered=%ld "
-	       "refused=%ld connect_timeout=%ld bad=%ld closes=%ld\n",
+	       "refused=%ld connect_timeout=%ld bad=%ld closes=%ld "
+	       "p50_ms=%.3f p99_ms=%.3f max_ms=%.3f\n",
 	       st.complete, st.truncated, st.reset, st.unanswered, st.refused,
-	       st.ctimeout, st.bad, st.closes);
+	       st.ctimeout, st.bad, st.closes, lat_at(0.5), lat_at(0.99),
+	       lat_at(1.0));
+	free(lat);
 	free(cs);
 	free(pf);
 	return 0;

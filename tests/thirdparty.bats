@@ -32,6 +32,8 @@ need() {
 servers_left() { pgrep -f "$BATS_TEST_TMPDIR" || true; }
 no_server_left() { [ -z "$(servers_left)" ]; }
 
+restarts_done() { [ "$(grep -c 'restart: replaced 2 of 2' "$LOG")" -ge "$1" ]; }
+
 write_wsgi_app() {
 	cat > "$BATS_TEST_TMPDIR/app.py" <<'PY'
 def app(environ, start_response):
@@ -59,6 +61,41 @@ PY
 	cat "$LOG"
 	[ "$status" -eq 0 ]
 	[ "$(grep -c 'worker:[0-9]*#1 pid=[0-9]* exited with status 0' "$LOG")" -eq 2 ]
+	wait_until 10 no_server_left
+}
+
+@test "gunicorn replaced on SIGHUP: every request of a client loop answered 200" {
+	need gunicorn
+	write_wsgi_app
+	start_sup -v -p "127.0.0.1:$PORT" -w 2 -- \
+		gunicorn --chdir "$BATS_TEST_TMPDIR" --workers 2 app:app
+	wait_until 30 grep -q 'all ready after' "$LOG"
+	local codes="$BATS_TEST_TMPDIR/codes" stop="$BATS_TEST_TMPDIR/stop"
+	# Requests one after another until told to stop (at most 3000).
+	(
+		i=0
+		while [ ! -e "$stop" ] && [ "$i" -lt 3000 ]; do
+			curl -s -o /dev/null -w '%{http_code}\n' -m 10 \
+				"http://127.0.0.1:$PORT/"
+			i=$((i + 1))
+		done > "$codes"
+	) 3>&- &
+	local client=$!
+	sleep 0.3
+	kill -HUP "$SUP"
+	wait_until 60 restarts_done 1
+	kill -HUP "$SUP"
+	wait_until 60 restarts_done 2
+	sleep 0.3
+	touch "$stop"
+	wait "$client"
+	sort "$codes" | uniq -c
+	[ "$(wc -l < "$codes")" -ge 50 ]
+	[ "$(grep -cvx 200 "$codes")" -eq 0 ]
+	# Each old gunicorn drained and exited 0 when asked.
+	[ "$(grep -c 'exited with status 0 after it was asked to stop' "$LOG")" -eq 4 ]
+	stop_sup TERM
+	[ "$status" -eq 0 ]
 	wait_until 10 no_server_left
 }
 
