@@ -199,7 +199,7 @@ size_t group_count(const struct group *g, size_t port, enum child_role role)
 	return n;
 }
 
-/* "serving: 4 workers on 2 ports (2 2); last restart: ..." */
+/* "serving: 4 workers on 2 ports (2 2 per port); last restart: ..." */
 static void group_status(struct group *g, char *buf, size_t size)
 {
 	size_t n = 0, total = 0, len;
@@ -362,11 +362,15 @@ static void group_child_ended(struct group *g, struct child *k, int ws)
 	log_info("%s pid=%d %s", k->name, (int)k->pid, how);
 	/* A stop that was asked for, its signal pending while the child's
 	 * exit came in (systemd's KillMode=control-group signals every
-	 * process at once), is not the child's failure. */
+	 * process at once), is not the child's failure.  (A SIGHUP read
+	 * here only waits: nothing is started while reaping, so k stays.) */
 	if (group_up(g))
 		group_read_signals(g);
-	if (k->role == CHILD_NEW && group_up(g)) {
-		roll_refuse(g, k, how);		/* may move g->kids */
+	if (k->role == CHILD_NEW) {
+		/* A replacement never served: refused, or stopped with the
+		 * group, it is no failure. */
+		if (group_up(g))
+			roll_refuse(g, k, how);	/* may move g->kids */
 		return;
 	}
 	if (group_up(g)) {
@@ -392,6 +396,7 @@ static void group_reap(struct group *g)
 	int ws, reaped = 0;
 	pid_t pid;
 
+	g->reaping = 1;
 	for (;;) {
 		pid = waitpid(-1, &ws, WNOHANG);
 		if (pid == 0)
@@ -413,9 +418,11 @@ static void group_reap(struct group *g)
 				 group_status_code(ws));
 		reaped = 1;
 	}
+	g->reaping = 0;
 	/* A reaped process's own children are ours now: kill those too. */
 	if (reaped && g->state == GROUP_KILLING)
 		group_signal_orphans(g, SIGKILL);
+	roll_resume(g);		/* what came while reaping */
 }
 
 static void group_on_signal(struct group *g, int sig, pid_t from)

@@ -67,6 +67,7 @@ struct group {
 	long started_ms;	/* when the start began (monotonic) */
 	long deadline_ms;	/* the ready timeout, then the kill timeout */
 	int spawned;		/* every child of the start is forked */
+	int reaping;		/* in group_reap: no child may be started */
 	size_t unready;		/* workers of the start not ready yet */
 	struct child *kids;
 	size_t cap, nkids, alive;	/* kids[cap], nkids used */

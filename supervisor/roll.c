@@ -128,8 +128,8 @@ static void roll_end(struct group *g, const char *why)
 		log_warn("restart refused: %s; replaced %zu of %zu, the others "
 			 "keep serving", why, r->replaced, r->nolds);
 	} else if (!why) {
-		log_notice("SIGTTIN: added %zu worker%s in %ld ms", r->replaced,
-			   r->replaced == 1 ? "" : "s", ms);
+		log_notice("SIGTTIN: added %zu of %zu in %ld ms", r->replaced,
+			   r->nolds, ms);
 	} else {
 		log_warn("SIGTTIN refused: %s; added %zu of %zu", why,
 			 r->replaced, r->nolds);
@@ -233,34 +233,47 @@ void roll_refuse(struct group *g, struct child *k, const char *how)
 			 OPT_MS_ARGS(g->cfg->ready_ms));
 	if (k->alive)
 		group_retire(g, k);	/* SIGKILL at the kill timeout */
-	if (r->state == ROLL_WAITING && k->pid == r->fresh)
+	if (r->state != ROLL_WAITING || k->pid != r->fresh)
+		return;
+	if (r->kind == ROLL_RESTART) {
 		roll_end(g, why);
+		return;
+	}
+	/* SIGTTIN: each port has its own try. */
+	log_warn("SIGTTIN: %s; not added", why);
+	r->fresh = 0;
+	r->next++;
+	roll_step(g);
 }
 
 void roll_request(struct group *g, int sig)
 {
 	struct roll *r = &g->roll;
+	int busy = g->state == GROUP_STARTING || r->state != ROLL_IDLE;
 
-	if (g->state == GROUP_STARTING || r->state != ROLL_IDLE) {
+	/* While reaping, the entry of the child just reaped is still in
+	 * use: nothing is started then, group_reap resumes us after. */
+	if (!busy && !g->reaping) {
+		if (sig == SIGTTOU)
+			roll_shrink(g);
+		else
+			roll_begin(g, sig == SIGHUP ? ROLL_RESTART : ROLL_GROW);
+		return;
+	}
+	if (busy)
 		log_info("%s: waits until the %s has ended", roll_name(sig),
 			 g->state == GROUP_STARTING ? "start" :
 			 r->kind == ROLL_RESTART ? "restart" : "SIGTTIN");
-		r->want_restart |= sig == SIGHUP;
-		r->want_grow += sig == SIGTTIN;
-		r->want_shrink += sig == SIGTTOU;
-		return;
-	}
-	if (sig == SIGTTOU)
-		roll_shrink(g);
-	else
-		roll_begin(g, sig == SIGHUP ? ROLL_RESTART : ROLL_GROW);
+	r->want_restart |= sig == SIGHUP;
+	r->want_grow += sig == SIGTTIN;
+	r->want_shrink += sig == SIGTTOU;
 }
 
 void roll_resume(struct group *g)
 {
 	struct roll *r = &g->roll;
 
-	if (g->state != GROUP_RUNNING || r->state != ROLL_IDLE)
+	if (g->state != GROUP_RUNNING || r->state != ROLL_IDLE || g->reaping)
 		return;
 	for (; r->want_shrink > 0; r->want_shrink--)
 		roll_shrink(g);
