@@ -25,8 +25,11 @@
 #define TAG_TIMER (UINT64_MAX - 1)
 #define TAG_NOTIFY (UINT64_MAX - 2)
 
+/* Every signal whose default action would end or stop us, but SIGKILL,
+ * SIGSTOP and the ones the kernel sends for a fault. */
 static const int group_signals[] = {
-	SIGTERM, SIGINT, SIGHUP, SIGCHLD, SIGTTIN, SIGTTOU,
+	SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGCHLD, SIGTTIN, SIGTTOU,
+	SIGUSR1, SIGUSR2,
 };
 
 static void group_read_signals(struct group *g);
@@ -124,17 +127,20 @@ int group_init(struct group *g, const struct config *c)
 	return 0;
 }
 
+/* Through the pidfd the signal cannot reach a recycled pid.  Without one,
+ * kill(2) is still safe: a child we have not reaped keeps its pid, and
+ * k->alive is cleared when we reap it. */
+static int group_send(const struct child *k, int sig)
+{
+	if (k->pidfd >= 0)
+		return (int)syscall(SYS_pidfd_send_signal, k->pidfd, sig, NULL, 0);
+	return kill(k->pid, sig);
+}
+
 static void group_signal_child(struct child *k, int sig)
 {
-	int r;
+	int r = group_send(k, sig);
 
-	/* Through the pidfd the signal cannot reach a recycled pid.  Without
-	 * one, kill(2) is still safe: a child we have not reaped keeps its
-	 * pid, and k->alive is cleared when we reap it. */
-	if (k->pidfd >= 0)
-		r = (int)syscall(SYS_pidfd_send_signal, k->pidfd, sig, NULL, 0);
-	else
-		r = kill(k->pid, sig);
 	if (r < 0 && errno != ESRCH)
 		log_warn("%s pid=%d: cannot send %s: %s", k->name, (int)k->pid,
 			 group_sig_name(sig), strerror(errno));
@@ -151,8 +157,32 @@ struct child *group_find(struct group *g, pid_t pid)
 	return NULL;
 }
 
+/* Whether orphan pid has had its SIGTERM; notes that it has. */
+static int group_termed(struct group *g, pid_t pid)
+{
+	pid_t *t;
+
+	for (size_t i = 0; i < g->ntermed; i++)
+		if (g->termed[i] == pid)
+			return 1;
+	if ((t = realloc(g->termed, (g->ntermed + 1) * sizeof *t))) {
+		g->termed = t;
+		g->termed[g->ntermed++] = pid;
+	}
+	return 0;
+}
+
+static void group_forget_orphan(struct group *g, pid_t pid)
+{
+	for (size_t i = 0; i < g->ntermed; i++)
+		if (g->termed[i] == pid)
+			g->termed[i] = g->termed[--g->ntermed];
+}
+
 /* Signal every adopted orphan: the processes that are our children but
- * none of the group's.  Unreaped, they keep their pids, so kill(2) is safe. */
+ * none of the group's.  Unreaped, they keep their pids, so kill(2) is safe.
+ * SIGTERM goes once to each, so that it can be sent again whenever more
+ * may have been adopted. */
 static void group_signal_orphans(struct group *g, int sig)
 {
 	pid_t *pids = children_list("/proc", getpid());
@@ -163,10 +193,15 @@ static void group_signal_orphans(struct group *g, int sig)
 			 strerror(errno));
 		return;
 	}
-	for (pid_t *p = pids; *p; p++)
-		if (!group_find(g, *p) && kill(*p, sig) == 0)
-			log_info("sent %s to orphan pid=%d", group_sig_name(sig),
-				 (int)*p);
+	for (pid_t *p = pids; *p; p++) {
+		if (group_find(g, *p) || (sig == SIGTERM && group_termed(g, *p)) ||
+		    kill(*p, sig) < 0)
+			continue;
+		log_info("sent %s to orphan pid=%d", group_sig_name(sig),
+			 (int)*p);
+		if (sig == SIGTERM)
+			(void)kill(*p, SIGCONT);	/* as to a child */
+	}
 	free(pids);
 }
 
@@ -254,11 +289,21 @@ static void group_kill(struct group *g)
 	group_signal_orphans(g, SIGKILL);
 }
 
+/* A stopped process cannot act on a signal: SIGCONT follows, as systemd
+ * sends it. */
+static void group_ask_stop(struct child *k, int sig)
+{
+	group_signal_child(k, sig);
+	if (group_send(k, SIGCONT) < 0 && errno != ESRCH)
+		log_warn("%s pid=%d: cannot send SIGCONT: %s", k->name,
+			 (int)k->pid, strerror(errno));
+}
+
 void group_retire(struct group *g, struct child *k)
 {
 	k->role = CHILD_RETIRING;
 	k->deadline_ms = group_now_ms() + (g->kill_ms ? g->kill_ms : 1);
-	group_signal_child(k, g->cfg->stop_signal);
+	group_ask_stop(k, g->cfg->stop_signal);
 }
 
 /* Before any worker is asked to stop: the workers hold these sockets too,
@@ -298,8 +343,8 @@ static void group_stop(struct group *g, const char *why)
 	for (size_t i = 0; i < g->nkids; i++) {
 		struct child *k = &g->kids[i];
 		if (k->alive)
-			group_signal_child(k, k->role == CHILD_FAILER ?
-					   SIGTERM : g->cfg->stop_signal);
+			group_ask_stop(k, k->role == CHILD_FAILER ?
+				       SIGTERM : g->cfg->stop_signal);
 	}
 	group_signal_orphans(g, SIGTERM);
 	g->deadline_ms = group_now_ms() + g->kill_ms;	/* ends the ready one */
@@ -411,17 +456,22 @@ static void group_reap(struct group *g)
 			break;
 		}
 		struct child *k = group_find(g, pid);
-		if (k)
+		if (k) {
 			group_child_ended(g, k, ws);
-		else
+		} else {
 			log_info("reaped orphan pid=%d (status %d)", (int)pid,
 				 group_status_code(ws));
+			group_forget_orphan(g, pid);	/* its pid may return */
+		}
 		reaped = 1;
 	}
 	g->reaping = 0;
-	/* A reaped process's own children are ours now: kill those too. */
+	/* A reaped process's own children are ours now: stop those too, at
+	 * once, not at the kill timeout. */
 	if (reaped && g->state == GROUP_KILLING)
 		group_signal_orphans(g, SIGKILL);
+	else if (reaped && g->state == GROUP_STOPPING)
+		group_signal_orphans(g, SIGTERM);
 	roll_resume(g);		/* what came while reaping */
 }
 
@@ -430,7 +480,9 @@ static void group_on_signal(struct group *g, int sig, pid_t from)
 	if (sig == SIGCHLD)
 		return;		/* the loop reaps after reading signals */
 	log_info("received %s from pid %d", group_sig_name(sig), (int)from);
-	if (sig == SIGHUP || sig == SIGTTIN || sig == SIGTTOU) {
+	if (sig == SIGUSR1 || sig == SIGUSR2) {
+		log_info("%s ignored", group_sig_name(sig));
+	} else if (sig == SIGHUP || sig == SIGTTIN || sig == SIGTTOU) {
 		if (group_up(g))
 			roll_request(g, sig);
 		else
@@ -721,6 +773,7 @@ int group_run(struct group *g)
 	}
 	group_close_listeners(g);
 	roll_free(&g->roll);
+	free(g->termed);
 	int status = g->status < 0 ? 0 : g->status;
 	log_notice("exiting with status %d", status);
 	return status;

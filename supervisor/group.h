@@ -72,6 +72,8 @@ struct group {
 	struct child *kids;
 	size_t cap, nkids, alive;	/* kids[cap], nkids used */
 	long *numbered;		/* per port: workers started, for names */
+	pid_t *termed;		/* orphans sent SIGTERM: each gets it once */
+	size_t ntermed;
 	int *listen_fds;	/* ours for the group's life, one per port */
 	size_t nlisten;
 	int epfd, sigfd, timerfd;

@@ -385,3 +385,60 @@ EOS
 	[[ "$output" == *"--user no-such-user-here: no such user"* ]]
 	[ "$(stub_count)" -eq 0 ]
 }
+
+@test "SIGQUIT stops the group gracefully; SIGUSR1 and SIGUSR2 are logged and ignored" {
+	start_sup -W "$STUB" -p "127.0.0.1:$PORT" -w 2
+	wait_until 10 stubs_started 2
+	kill -USR1 "$SUP"
+	kill -USR2 "$SUP"
+	wait_until 10 grep -q 'SIGUSR2 ignored' "$LOG"
+	grep -q 'SIGUSR1 ignored' "$LOG"
+	pid_alive "$SUP"
+	stop_sup QUIT
+	cat "$LOG"
+	[ "$status" -eq 0 ]
+	grep -q 'stopping: SIGQUIT' "$LOG"
+	[ "$(grep -c 'sent SIGTERM to worker:' "$LOG")" -eq 2 ]
+	all_stubs_gone
+}
+
+@test "a stopped worker is sent SIGCONT after SIGTERM: it stops cleanly, no SIGKILL" {
+	start_sup -W "$STUB" -p "127.0.0.1:$PORT" -k 20
+	wait_until 10 stubs_started 1
+	local w
+	w=$(stub_pids)
+	kill -STOP "$w"
+	wait_until 10 test "$(proc_state "$w")" = T
+	stop_sup TERM
+	cat "$LOG"
+	[ "$status" -eq 0 ]
+	refute grep -q SIGKILL "$LOG"
+}
+
+@test "an orphan adopted while stopping gets SIGTERM when it is adopted" {
+	# The worker drains for a second: long after the orphan's child was
+	# adopted, which must not wait for the worker's end, nor for the
+	# kill timeout.
+	STUB_TERM_SLEEP=1 STUB_ORPHAN_CHAIN=1 start_sup -W "$STUB" \
+		-p "127.0.0.1:$PORT" -k 20
+	wait_until 10 stubs_started 1
+	wait_until 10 test "$(wc -l < "$STUB_DIR/chain" 2>/dev/null)" = 2
+	local child orphan p
+	for p in $(cat "$STUB_DIR/chain"); do	# written in either order
+		if [ "$(cat "/proc/$p/comm")" = sleep ]; then
+			child=$p	# the sleep, orphaned last
+		else
+			orphan=$p
+		fi
+	done
+	stop_sup TERM
+	cat "$LOG"
+	[ "$status" -eq 0 ]
+	grep -q "sent SIGTERM to orphan pid=$orphan" "$LOG"
+	grep -q "sent SIGTERM to orphan pid=$child" "$LOG"
+	refute grep -q SIGKILL "$LOG"		# not left to the kill timeout
+	pid_gone "$child"
+	# Reaped before the worker had ended.
+	[ "$(grep -n "reaped orphan pid=$child " "$LOG" | cut -d: -f1)" -lt \
+	  "$(grep -n 'worker:[0-9]*#1 pid=[0-9]* exited' "$LOG" | cut -d: -f1)" ]
+}

@@ -18,7 +18,7 @@ sup_teardown() {
 	[ -n "$SUP" ] && kill -KILL "$SUP" 2>/dev/null
 	[ -n "${rx:-}" ] && kill "$rx" 2>/dev/null	# a notify receiver
 	local p
-	for p in $(cat "$STUB_DIR"/pids "$STUB_DIR"/grandchildren 2>/dev/null); do
+	for p in $(cat "$STUB_DIR"/pids "$STUB_DIR"/grandchildren "$STUB_DIR"/chain 2>/dev/null); do
 		kill -KILL "$p" 2>/dev/null
 	done
 	# A public_dir a test used instead of its private one.

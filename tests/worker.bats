@@ -380,6 +380,26 @@ read_response() {
 	[ "$status" -eq 0 ]
 }
 
+@test "SIGHUP, SIGUSR1, SIGUSR2 are logged and ignored; SIGQUIT drains" {
+	start_worker
+	kill -HUP "$WPID"
+	kill -USR1 "$WPID"
+	kill -USR2 "$WPID"
+	wait_until 10 logged 'User defined signal 2 from pid [0-9]*: ignored'
+	logged 'Hangup from pid [0-9]*: ignored'
+	logged 'User defined signal 1 from pid [0-9]*: ignored'
+	[ "$(curl -s -m 5 "$URL/")" = "Hello World" ]
+	curl -s -m 20 -o "$BATS_TEST_TMPDIR/body" "$URL/sleep?ms=800" 3>&- &
+	local client=$!
+	wait_until 10 logged 'request: GET /sleep'
+	kill -QUIT "$WPID"
+	wait "$client"
+	[ "$(cat "$BATS_TEST_TMPDIR/body")" = "slept 800 ms" ]
+	wait_exit "$WPID" 30
+	[ "$status" -eq 0 ]
+	logged 'Quit: draining'
+}
+
 @test "drain: a pending event is waited for; repeated signals are ignored" {
 	start_worker -d 10
 	run curl -s "$URL/event?delay=2"

@@ -76,6 +76,15 @@ static void drain_on_signal(struct watcher *w, uint32_t events)
 			continue;
 		if (n != (ssize_t)sizeof si)
 			return;		/* EAGAIN: all read */
+		int sig = (int)si.ssi_signo;
+		/* `systemctl kill -s HUP` reaches every process of a unit,
+		 * and logrotate sends USR1: none of them may end a worker
+		 * without its drain. */
+		if (sig == SIGHUP || sig == SIGUSR1 || sig == SIGUSR2) {
+			log_info("%s from pid %d: ignored", strsignal(sig),
+				 (int)si.ssi_pid);
+			continue;
+		}
 		if (s->draining) {
 			log_info("%s: already draining, ignored",
 				 strsignal((int)si.ssi_signo));
@@ -94,6 +103,10 @@ int drain_watch_signals(struct server *s)
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGQUIT);	/* nginx's graceful stop: a drain too */
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	sigaddset(&set, SIGUSR2);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -1;
 	s->signals.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);

@@ -7,7 +7,8 @@
 struct server;
 struct watcher;
 
-/* Block SIGTERM and SIGINT and watch them through a signalfd. */
+/* Block SIGTERM, SIGINT and SIGQUIT (a drain), SIGHUP, SIGUSR1 and SIGUSR2
+ * (logged, ignored), and watch them through a signalfd. */
 int drain_watch_signals(struct server *s);
 
 /* Steps 1-2 now; 3-5 follow as connections and events finish; the drain
