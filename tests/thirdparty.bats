@@ -32,6 +32,24 @@ need() {
 servers_left() { pgrep -f "$BATS_TEST_TMPDIR" || true; }
 no_server_left() { [ -z "$(servers_left)" ]; }
 
+# gunicorn says READY=1 when its arbiter has booted, before its workers
+# have: a worker that gets SIGTERM before it has set its own handlers
+# runs the arbiter's inherited one and never exits (gunicorn 20.1).  So
+# before a stop, wait until every gunicorn worker has set them: it
+# leaves SIGHUP at its default, which the arbiter catches (SigCgt bit 0).
+gunicorn_settled() {	# WORKERS-PER-ARBITER
+	local a w n cgt
+	for a in $(children_of "$SUP"); do
+		n=0
+		for w in $(children_of "$a"); do
+			cgt=$(awk '/^SigCgt:/ { print $2 }' "/proc/$w/status" 2>/dev/null)
+			[ -n "$cgt" ] && (( (16#$cgt & 1) == 0 )) || return 1
+			n=$((n + 1))
+		done
+		[ "$n" -eq "$1" ] || return 1
+	done
+}
+
 restarts_done() { [ "$(grep -c 'restart: replaced 2 of 2' "$LOG")" -ge "$1" ]; }
 
 write_wsgi_app() {
@@ -57,6 +75,7 @@ PY
 	grep -q "Listening at: http://127.0.0.1:$PORT2 " "$LOG"
 	[ "$(curl -s -m 5 "http://127.0.0.1:$PORT/")" = "Hello from gunicorn" ]
 	[ "$(curl -s -m 5 "http://127.0.0.1:$PORT2/")" = "Hello from gunicorn" ]
+	wait_until 30 gunicorn_settled 2
 	stop_sup TERM
 	cat "$LOG"
 	[ "$status" -eq 0 ]
@@ -82,10 +101,13 @@ PY
 	) 3>&- &
 	local client=$!
 	sleep 0.3
+	wait_until 30 gunicorn_settled 2
 	kill -HUP "$SUP"
 	wait_until 60 restarts_done 1
+	wait_until 30 gunicorn_settled 2	# the new ones' workers too
 	kill -HUP "$SUP"
 	wait_until 60 restarts_done 2
+	wait_until 30 gunicorn_settled 2
 	sleep 0.3
 	touch "$stop"
 	wait "$client"
