@@ -79,8 +79,15 @@ static int config_add_port(struct config *c, const char *arg)
 	if (c->nports == CONFIG_PORTS_MAX)
 		return config_usage_error("too many ports (the limit is 64): %s",
 					  arg);
-	if (listen_parse(arg, &c->ports[c->nports], err, sizeof err) < 0)
+	struct listen_addr *a = &c->ports[c->nports];
+
+	if (listen_parse(arg, a, err, sizeof err) < 0)
 		return config_usage_error("--port: %s", err);
+	for (size_t i = 0; i < c->nports; i++)
+		if (c->ports[i].len == a->len &&
+		    !memcmp(&c->ports[i].ss, &a->ss, a->len))
+			return config_usage_error("--port: %s is given twice",
+						  a->text);
 	c->nports++;
 	return 0;
 }
@@ -113,6 +120,18 @@ static int config_signal(const char *arg, int *sig)
 	return -1;
 }
 
+/* A SECONDS value for the flag called name: 0, or 2 (said why). */
+static int config_seconds(const char *name, const char *arg, long *ms)
+{
+	char msg[200];
+	int rc = opt_seconds(arg, ms);
+
+	if (rc == 0)
+		return 0;
+	snprintf(msg, sizeof msg, "%s: '%s' %s", name, arg, opt_seconds_why(rc));
+	return config_usage_error("%s", msg);
+}
+
 static int config_option(struct config *c, int opt, const char *arg)
 {
 	switch (opt) {
@@ -124,20 +143,11 @@ static int config_option(struct config *c, int opt, const char *arg)
 						  "number from 1 to 1024", arg);
 		return 0;
 	case 'f':
-		if (opt_seconds(arg, &c->fail_after_ms) < 0)
-			return config_usage_error("--fail-after: '%s' is not "
-						  "a number of seconds", arg);
-		return 0;
+		return config_seconds("--fail-after", arg, &c->fail_after_ms);
 	case 'd':
-		if (opt_seconds(arg, &c->drain_ms) < 0)
-			return config_usage_error("--drain-timeout: '%s' is not "
-						  "a number of seconds", arg);
-		return 0;
+		return config_seconds("--drain-timeout", arg, &c->drain_ms);
 	case 'k':
-		if (opt_seconds(arg, &c->kill_ms) < 0)
-			return config_usage_error("--kill-timeout: '%s' is not "
-						  "a number of seconds", arg);
-		return 0;
+		return config_seconds("--kill-timeout", arg, &c->kill_ms);
 	case 'W':
 		if (arg[0] == '\0')
 			return config_usage_error("--worker: %s", "empty path");
@@ -150,10 +160,11 @@ static int config_option(struct config *c, int opt, const char *arg)
 		c->ready_exec = !strcmp(arg, "exec");
 		return 0;
 	case 't':
-		if (opt_seconds(arg, &c->ready_ms) < 0 || c->ready_ms == 0)
+		if (config_seconds("--ready-timeout", arg, &c->ready_ms))
+			return 2;
+		if (c->ready_ms == 0)
 			return config_usage_error("--ready-timeout: '%s' is not "
-						  "a number of seconds above 0",
-						  arg);
+						  "above 0", arg);
 		return 0;
 	case 'S':
 		if (config_signal(arg, &c->stop_signal) < 0)

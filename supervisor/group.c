@@ -274,7 +274,7 @@ void group_notify(struct group *g, const char *state, const char *status)
 static void group_kill_child(struct child *k)
 {
 	if (killpg(k->pid, SIGKILL) == 0)
-		log_info("sent SIGKILL to %s pid=%d and its process group",
+		log_warn("sent SIGKILL to %s pid=%d and its process group",
 			 k->name, (int)k->pid);
 	else
 		group_signal_child(k, SIGKILL);
@@ -404,7 +404,10 @@ static void group_child_ended(struct group *g, struct child *k, int ws)
 			(int)k->pid, how);
 		return;
 	}
-	log_info("%s pid=%d %s", k->name, (int)k->pid, how);
+	/* An end unasked, or not clean, shows at warning: -q and
+	 * journalctl -p warning see every crash. */
+	log_msg(group_up(g) || !clean ? LOG_LEVEL_WARN : LOG_LEVEL_INFO,
+		"%s pid=%d %s", k->name, (int)k->pid, how);
 	/* A stop that was asked for, its signal pending while the child's
 	 * exit came in (systemd's KillMode=control-group signals every
 	 * process at once), is not the child's failure.  (A SIGHUP read

@@ -71,6 +71,11 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	main_log_start(&c, &plan);
+	if (c.kill_ms < c.drain_ms)
+		log_warn("--kill-timeout " OPT_MS_FMT "s is below --drain-timeout "
+			 OPT_MS_FMT "s: a worker still draining at the kill "
+			 "timeout is SIGKILLed, and what it was answering is "
+			 "lost", OPT_MS_ARGS(c.kill_ms), OPT_MS_ARGS(c.drain_ms));
 	if (main_open_ports(&c, fds) < 0)
 		return 1;
 	/* A failed start has set status 1 and begun the stop: the loop

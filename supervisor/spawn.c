@@ -169,6 +169,7 @@ int spawn_prepare(struct spawn_plan *p, const struct config *c,
 
 	memset(p, 0, sizeof *p);
 	p->use_pidfd = !getenv("SUPERVISOR_NO_PIDFD");
+	p->verbosity = c->verbosity;
 	snprintf(p->notify, sizeof p->notify, "NOTIFY_SOCKET=%s", notify);
 	p->want = c->command ? c->command[0] : c->worker_path;
 	p->self = self;
@@ -371,7 +372,7 @@ static _Noreturn void spawn_run_failer(struct spawn_plan *p, pid_t parent,
 	 * the report pipe, which tells the parent that the setup is done. */
 	spawn_close_from(3, 0);
 	int status = spawn_failer_wait(ms);
-	log_init("supervisor", 0);
+	log_init("supervisor", p->verbosity);
 	if (status)
 		log_info("fail: fork err (failing on purpose after "
 			 OPT_MS_FMT "s)", OPT_MS_ARGS(ms));

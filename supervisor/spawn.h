@@ -22,6 +22,7 @@ struct spawn_plan {
 	char worker_port[24];	/* "WORKER_PORT=8888" */
 	char notify[32];	/* "NOTIFY_SOCKET=@...", the supervisor's own */
 	int use_pidfd;
+	int verbosity;		/* for the failing child's own log line */
 	int as_user;		/* 0: keep the supervisor's user */
 	uid_t uid;
 	gid_t gid;

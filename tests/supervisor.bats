@@ -442,3 +442,42 @@ EOS
 	[ "$(grep -n "reaped orphan pid=$child " "$LOG" | cut -d: -f1)" -lt \
 	  "$(grep -n 'worker:[0-9]*#1 pid=[0-9]* exited' "$LOG" | cut -d: -f1)" ]
 }
+
+@test "errors that say why: limits, resolution, a port twice; .5 is seconds" {
+	run "$SUPERVISOR" -W "$STUB" -d 100000
+	[ "$status" -eq 2 ]
+	[[ "${lines[0]}" == *"'100000' is over the limit of 86400 seconds"* ]]
+	run "$SUPERVISOR" -W "$STUB" -k 0.0001
+	[ "$status" -eq 2 ]
+	[[ "${lines[0]}" == *"'0.0001' is finer than a millisecond"* ]]
+	run "$SUPERVISOR" -W "$STUB" -p "127.0.0.1:$PORT" -p "127.0.0.1:$PORT"
+	[ "$status" -eq 2 ]
+	[[ "${lines[0]}" == *"--port: 127.0.0.1:$PORT is given twice"* ]]
+	# .5 is half a second; a kill timeout below the drain timeout warns.
+	start_sup -W "$STUB" -p "127.0.0.1:$PORT" -d .5 -k .25
+	wait_until 10 stubs_started 1
+	stop_sup TERM
+	[ "$status" -eq 0 ]
+	grep -q 'drain timeout 0.500s, kill timeout 0.250s' "$LOG"
+	grep -q 'kill-timeout 0.250s is below --drain-timeout 0.500s: a worker still draining at the kill timeout is SIGKILLed' "$LOG"
+}
+
+@test "-q hides what is below warning, never a crash, an unasked end or a SIGKILL" {
+	STUB_ON_TERM=ignore start_sup -q -W "$STUB" -p "127.0.0.1:$PORT" -w 2 \
+		-k 0.5 -f 30
+	wait_until 10 stubs_started 2
+	kill -SEGV "$(stub_pids | head -1)"
+	wait_exit "$SUP" 30
+	cat "$LOG"
+	[ "$status" -eq 139 ]
+	grep -q 'worker:[0-9]*#1 pid=[0-9]* killed by SIGSEGV' "$LOG"
+	grep -q 'sent SIGKILL to worker:[0-9]*#2' "$LOG"	# at the kill timeout
+	grep -q 'kill timeout of 0.500s ran out' "$LOG"
+	refute grep -q 'started on' "$LOG"		# info: hidden
+	# The failing child's own line is info too: -q reaches it.
+	run "$SUPERVISOR" -q -r exec -W "$STUB" -p "127.0.0.1:$PORT" -f 0.2
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"fail pid="*"exited with status 1"* ]]
+	[[ "$output" != *"fork err"* ]]
+}

@@ -75,10 +75,11 @@ static int usage_error(const char *fmt, const char *arg)
 
 static int seconds_flag(const char *name, const char *arg, long *ms)
 {
-	if (opt_seconds(arg, ms) == 0)
+	int rc = opt_seconds(arg, ms);
+
+	if (rc == 0)
 		return 0;
-	fprintf(stderr, "worker: %s: '%s' is not a number of seconds\n",
-		name, arg);
+	fprintf(stderr, "worker: %s: '%s' %s\n", name, arg, opt_seconds_why(rc));
 	return -1;
 }
 

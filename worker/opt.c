@@ -9,26 +9,48 @@
 int opt_seconds(const char *s, long *ms)
 {
 	long whole = 0, frac = 0, scale = 100;
+	int too_big = 0, too_fine = 0;
 	const char *p = s;
 
-	if (!isdigit((unsigned char)*p))
-		return -1;
+	if (!isdigit((unsigned char)*p) &&
+	    !(*p == '.' && isdigit((unsigned char)p[1])))
+		return OPT_BAD;
 	for (; isdigit((unsigned char)*p); p++) {
 		whole = whole * 10 + (*p - '0');
-		if (whole > OPT_SECONDS_MAX)
-			return -1;
+		if (whole > OPT_SECONDS_MAX) {
+			too_big = 1;
+			whole = OPT_SECONDS_MAX;
+		}
 	}
 	if (*p == '.') {
 		p++;
 		if (!isdigit((unsigned char)*p))
-			return -1;
-		for (; isdigit((unsigned char)*p); p++, scale /= 10)
-			frac += (*p - '0') * scale;	/* digits past ms ignored */
+			return OPT_BAD;
+		for (; isdigit((unsigned char)*p); p++, scale /= 10) {
+			frac += (*p - '0') * scale;
+			too_fine |= scale == 0 && *p != '0';
+		}
 	}
 	if (*p != '\0')
-		return -1;
+		return OPT_BAD;
+	if (too_big || whole * 1000 + frac > OPT_SECONDS_MAX * 1000)
+		return OPT_TOO_BIG;
+	if (too_fine)
+		return OPT_TOO_FINE;
 	*ms = whole * 1000 + frac;
 	return 0;
+}
+
+const char *opt_seconds_why(int rc)
+{
+	switch (rc) {
+	case OPT_TOO_BIG:
+		return "is over the limit of 86400 seconds (a day)";
+	case OPT_TOO_FINE:
+		return "is finer than a millisecond (0.001)";
+	default:
+		return "is not a number of seconds (such as 5 or 0.5)";
+	}
 }
 
 int opt_long(const char *s, long min, long max, long *out)

@@ -2,10 +2,14 @@
 #ifndef OPT_H
 #define OPT_H
 
-/* "5", "0.5", "2.25": seconds with up to millisecond precision, stored as
+/* "5", "0.5", ".5", "2.25": seconds to the millisecond, stored as
  * milliseconds.  No sign, no exponent, no trailing junk, at most a day.
- * Returns 0, or -1 when s is not such a number. */
+ * Returns 0, or OPT_BAD, OPT_TOO_BIG or OPT_TOO_FINE (a non-zero digit
+ * past the milliseconds), which opt_seconds_why puts in words. */
+enum { OPT_BAD = -1, OPT_TOO_BIG = -2, OPT_TOO_FINE = -3 };
 int opt_seconds(const char *s, long *ms);
+/* "is not a number of seconds", ... for a result of opt_seconds. */
+const char *opt_seconds_why(int rc);
 
 /* Milliseconds printed as seconds: printf(OPT_MS_FMT, OPT_MS_ARGS(ms)). */
 #define OPT_MS_FMT "%ld.%03ld"

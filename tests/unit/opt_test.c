@@ -18,16 +18,26 @@ static void test_seconds(void)
 	CHECK(seconds("0") == 0);
 	CHECK(seconds("0.5") == 500);
 	CHECK(seconds("2.25") == 2250);
-	CHECK(seconds("1.0005") == 1000);	/* below a millisecond: dropped */
+	CHECK(seconds("1.0000") == 1000);	/* zeros past ms are fine */
 	CHECK(seconds("86400") == 86400000);
-	CHECK(seconds("86401") == -1);
-	CHECK(seconds("99999999999999999999") == -1);
+	CHECK(seconds("86400.000") == 86400000);
+	CHECK(seconds(".5") == 500);
+	long ms;
+	/* Out of range or finer than ms: said so, not rounded. */
+	CHECK(opt_seconds("1.0005", &ms) == OPT_TOO_FINE);
+	CHECK(opt_seconds("0.0001", &ms) == OPT_TOO_FINE);
+	CHECK(opt_seconds("86401", &ms) == OPT_TOO_BIG);
+	CHECK(opt_seconds("86400.5", &ms) == OPT_TOO_BIG);
+	CHECK(opt_seconds("100000", &ms) == OPT_TOO_BIG);
+	CHECK(opt_seconds("99999999999999999999", &ms) == OPT_TOO_BIG);
+	CHECK(opt_seconds("abc", &ms) == OPT_BAD);
 	CHECK(seconds("") == -1);
 	CHECK(seconds("-1") == -1);
 	CHECK(seconds("+1") == -1);
 	CHECK(seconds("1s") == -1);
 	CHECK(seconds("1.") == -1);
-	CHECK(seconds(".5") == -1);
+	CHECK(seconds(".") == -1);
+	CHECK(seconds(".x") == -1);
 	CHECK(seconds("1e3") == -1);
 	CHECK(seconds(" 1") == -1);
 }
