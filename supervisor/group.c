@@ -157,32 +157,38 @@ struct child *group_find(struct group *g, pid_t pid)
 	return NULL;
 }
 
-/* Whether orphan pid has had its SIGTERM; notes that it has. */
-static int group_termed(struct group *g, pid_t pid)
+/* Whether orphan pid has had sig (or SIGKILL) already; notes that it
+ * has now. */
+static int group_told(struct group *g, pid_t pid, int sig)
 {
-	pid_t *t;
+	struct orphan_told *t;
 
-	for (size_t i = 0; i < g->ntermed; i++)
-		if (g->termed[i] == pid)
+	for (size_t i = 0; i < g->ntold; i++) {
+		if (g->told[i].pid != pid)
+			continue;
+		if (g->told[i].sig == sig || g->told[i].sig == SIGKILL)
 			return 1;
-	if ((t = realloc(g->termed, (g->ntermed + 1) * sizeof *t))) {
-		g->termed = t;
-		g->termed[g->ntermed++] = pid;
+		g->told[i].sig = sig;
+		return 0;
+	}
+	if ((t = realloc(g->told, (g->ntold + 1) * sizeof *t))) {
+		g->told = t;
+		g->told[g->ntold++] = (struct orphan_told){ pid, sig };
 	}
 	return 0;
 }
 
 static void group_forget_orphan(struct group *g, pid_t pid)
 {
-	for (size_t i = 0; i < g->ntermed; i++)
-		if (g->termed[i] == pid)
-			g->termed[i] = g->termed[--g->ntermed];
+	for (size_t i = 0; i < g->ntold; i++)
+		if (g->told[i].pid == pid)
+			g->told[i] = g->told[--g->ntold];
 }
 
 /* Signal every adopted orphan: the processes that are our children but
  * none of the group's.  Unreaped, they keep their pids, so kill(2) is safe.
- * SIGTERM goes once to each, so that it can be sent again whenever more
- * may have been adopted. */
+ * Each signal goes once to each, so that it can be sent again whenever
+ * more may have been adopted. */
 static void group_signal_orphans(struct group *g, int sig)
 {
 	pid_t *pids = children_list("/proc", getpid());
@@ -194,7 +200,7 @@ static void group_signal_orphans(struct group *g, int sig)
 		return;
 	}
 	for (pid_t *p = pids; *p; p++) {
-		if (group_find(g, *p) || (sig == SIGTERM && group_termed(g, *p)) ||
+		if (group_find(g, *p) || group_told(g, *p, sig) ||
 		    kill(*p, sig) < 0)
 			continue;
 		log_info("sent %s to orphan pid=%d", group_sig_name(sig),
@@ -424,7 +430,7 @@ static void group_child_ended(struct group *g, struct child *k, int ws)
 	if (group_up(g)) {
 		/* A server that stops serving unasked has failed, even with
 		 * status 0. */
-		char why[128];
+		char why[200];
 		int code = group_status_code(ws);
 		g->status = code ? code : 1;
 		snprintf(why, sizeof why, "%s pid=%d ended while the group was "
@@ -482,7 +488,13 @@ static void group_on_signal(struct group *g, int sig, pid_t from)
 {
 	if (sig == SIGCHLD)
 		return;		/* the loop reaps after reading signals */
-	log_info("received %s from pid %d", group_sig_name(sig), (int)from);
+	/* pid 0: the kernel sent it (a terminal's Ctrl-C, for one). */
+	if (from > 0)
+		log_info("received %s from pid %d", group_sig_name(sig),
+			 (int)from);
+	else
+		log_info("received %s from the kernel (a terminal?)",
+			 group_sig_name(sig));
 	if (sig == SIGUSR1 || sig == SIGUSR2) {
 		log_info("%s ignored", group_sig_name(sig));
 	} else if (sig == SIGHUP || sig == SIGTTIN || sig == SIGTTOU) {
@@ -661,10 +673,24 @@ static struct child *group_add(struct group *g, const char *name, pid_t pid,
 	return k;
 }
 
+/* "8888", or "[::1]:8888" when another address has the same port: no two
+ * workers share a name. */
+static const char *group_port_name(const struct group *g, size_t port)
+{
+	static char num[8];
+	const struct listen_addr *a = &g->cfg->ports[port];
+
+	for (size_t i = 0; i < g->cfg->nports; i++)
+		if (i != port && g->cfg->ports[i].port == a->port)
+			return a->text;
+	snprintf(num, sizeof num, "%u", a->port);
+	return num;
+}
+
 struct child *group_spawn(struct group *g, size_t port, enum child_role role)
 {
 	const struct listen_addr *a = &g->cfg->ports[port];
-	char name[32], err[256];
+	char name[112], err[256];
 	struct child *k;
 	int pidfd;
 	pid_t pid;
@@ -674,7 +700,7 @@ struct child *group_spawn(struct group *g, size_t port, enum child_role role)
 	 * the fork, so that no READY=1 of this one is seen while it is
 	 * being added. */
 	ready_read(&g->rx, group_on_notify, g);
-	snprintf(name, sizeof name, "worker:%u#%ld", a->port,
+	snprintf(name, sizeof name, "worker:%s#%ld", group_port_name(g, port),
 		 ++g->numbered[port]);
 	pid = spawn_worker(g->plan, name, a, g->listen_fds[port], &pidfd, err,
 			   sizeof err);
@@ -776,7 +802,7 @@ int group_run(struct group *g)
 	}
 	group_close_listeners(g);
 	roll_free(&g->roll);
-	free(g->termed);
+	free(g->told);
 	int status = g->status < 0 ? 0 : g->status;
 	log_notice("exiting with status %d", status);
 	return status;

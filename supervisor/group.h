@@ -46,7 +46,7 @@ enum child_role {
 };
 
 struct child {
-	char name[32];		/* "worker:8888#1", "fail" */
+	char name[112];		/* "worker:8888#1", "worker:[::1]:8888#1", "fail" */
 	pid_t pid;
 	int pidfd;		/* -1 without pidfds or once reaped */
 	int alive;
@@ -72,8 +72,11 @@ struct group {
 	struct child *kids;
 	size_t cap, nkids, alive;	/* kids[cap], nkids used */
 	long *numbered;		/* per port: workers started, for names */
-	pid_t *termed;		/* orphans sent SIGTERM: each gets it once */
-	size_t ntermed;
+	struct orphan_told {	/* orphans signalled: each signal goes once */
+		pid_t pid;
+		int sig;	/* the last sent: SIGTERM, then SIGKILL */
+	} *told;
+	size_t ntold;
 	int *listen_fds;	/* ours for the group's life, one per port */
 	size_t nlisten;
 	int epfd, sigfd, timerfd;

@@ -221,7 +221,7 @@ void roll_on_ready(struct group *g, struct child *k)
 void roll_refuse(struct group *g, struct child *k, const char *how)
 {
 	struct roll *r = &g->roll;
-	char why[200];
+	char why[300];
 
 	if (how)
 		snprintf(why, sizeof why, "%s pid=%d %s before it was ready",

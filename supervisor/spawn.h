@@ -17,7 +17,7 @@ struct spawn_plan {
 	char *wargv[8];
 	char **envp;		/* environ without LISTEN_*, NOTIFY_SOCKET, WORKER_* */
 	char listen_pid[32];	/* "LISTEN_PID=", the child writes its pid */
-	char worker_name[48];	/* "WORKER_NAME=worker:8888#1" */
+	char worker_name[128];	/* "WORKER_NAME=worker:8888#1" */
 	char worker_addr[64];	/* "WORKER_ADDR=127.0.0.1" */
 	char worker_port[24];	/* "WORKER_PORT=8888" */
 	char notify[32];	/* "NOTIFY_SOCKET=@...", the supervisor's own */

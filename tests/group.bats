@@ -163,6 +163,18 @@ connect_outcome() {
 	echo "$rc"
 }
 
+@test "two addresses on one port: each worker has a name of its own" {
+	ip -6 addr show lo 2>/dev/null | grep -q '::1' || skip "no IPv6 loopback"
+	start_sup -p "127.0.0.1:$PORT" -p "[::1]:$PORT"
+	wait_until 10 grep -q 'all ready after' "$LOG"
+	stop_sup TERM
+	cat "$LOG"
+	[ "$status" -eq 0 ]
+	grep -q "worker:127.0.0.1:$PORT#1 pid=[0-9]* started on 127.0.0.1:$PORT" "$LOG"
+	grep -q "worker:\[::1\]:$PORT#1 pid=[0-9]* started on \[::1\]:$PORT" "$LOG"
+	[ "$(grep -o 'worker:[^ ]*#1 pid=[0-9]* exited' "$LOG" | sort -u | wc -l)" -eq 2 ]
+}
+
 @test "the supervisor owns the socket: it closes the door before the drain" {
 	start_sup -v -d 10 -p "127.0.0.1:$PORT"
 	wait_until 10 port_open "$PORT"
@@ -209,7 +221,8 @@ connect_outcome() {
 	wait_until 10 port_open 8889
 	[ "$(curl -s http://127.0.0.1:8888/)" = "Hello World" ]
 	[ "$(curl -s http://127.0.0.1:8889/)" = "Hello World" ]
-	grep -q "worker $TOP/supervisor/../worker/worker" "$LOG"
+	# Named as it is, without "..".
+	grep -q "worker $(realpath "$TOP/worker/worker"), " "$LOG"
 	stop_sup INT
 	[ "$status" -eq 0 ]
 	port_closed 8888

@@ -323,13 +323,21 @@ EOS
 	[ "$status" -eq 0 ]
 }
 
-@test "--kill-timeout 0: SIGKILL as soon as the stop begins" {
-	STUB_ON_TERM=ignore start_sup -W "$STUB" -p "127.0.0.1:$PORT" -k 0
+@test "--kill-timeout 0: SIGKILL as soon as the stop begins, once to each" {
+	STUB_GRANDCHILD=1 STUB_ON_TERM=ignore start_sup -W "$STUB" \
+		-p "127.0.0.1:$PORT" -k 0
 	wait_until 10 stubs_started 1
+	wait_until 10 test -s "$STUB_DIR/grandchildren"
 	stop_sup TERM
 	cat "$LOG"
 	[ "$status" -eq 137 ]
 	grep -q 'sent SIGKILL to worker:' "$LOG"
+	# The grandchild, adopted when its parent died: one SIGKILL line,
+	# however many reaps followed.
+	local gc
+	gc=$(cat "$STUB_DIR/grandchildren")
+	[ "$(grep -c "SIGKILL to orphan pid=$gc\$" "$LOG")" -le 1 ]
+	pid_gone "$gc"
 }
 
 @test "SIGTERM while children are still being started: a clean stop" {

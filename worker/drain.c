@@ -90,8 +90,10 @@ static void drain_on_signal(struct watcher *w, uint32_t events)
 				 strsignal((int)si.ssi_signo));
 			continue;
 		}
-		log_info("%s: draining (%ld connections, %ld events)",
-			 strsignal((int)si.ssi_signo), s->nconns, s->nevents);
+		log_info("%s: draining (%ld connection%s, %ld event%s)",
+			 strsignal((int)si.ssi_signo), s->nconns,
+			 s->nconns == 1 ? "" : "s", s->nevents,
+			 s->nevents == 1 ? "" : "s");
 		drain_start(s);
 	}
 }

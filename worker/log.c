@@ -15,7 +15,7 @@ static int log_journal;		/* stderr is the journal's stream socket */
 static int log_fd = 2;		/* where lines go; see log_open_nonblocking */
 static int log_is_socket;
 static pid_t log_pid;
-static char log_tag[64];
+static char log_tag[160];
 
 static int log_stderr_is_journal(const struct stat *st)
 {

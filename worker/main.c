@@ -221,11 +221,11 @@ static void log_summary(const struct server *s)
 static void log_tag_child(void)
 {
 	const char *name = getenv("WORKER_NAME");
-	char tag[64];
+	char tag[144];
 
 	if (!name)
 		return;
-	snprintf(tag, sizeof tag, "%.40s pid=%ld", name, (long)getpid());
+	snprintf(tag, sizeof tag, "%.112s pid=%ld", name, (long)getpid());
 	log_set_tag(tag);
 	unsetenv("WORKER_NAME");
 }
