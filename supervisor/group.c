@@ -200,13 +200,13 @@ static void group_signal_orphans(struct group *g, int sig)
 		return;
 	}
 	for (pid_t *p = pids; *p; p++) {
-		if (group_find(g, *p) || group_told(g, *p, sig) ||
-		    kill(*p, sig) < 0)
+		if (group_find(g, *p) || group_told(g, *p, sig))
 			continue;
-		log_info("sent %s to orphan pid=%d", group_sig_name(sig),
-			 (int)*p);
 		if (sig == SIGTERM)
-			(void)kill(*p, SIGCONT);	/* as to a child */
+			(void)kill(*p, SIGCONT);	/* as to a child: first */
+		if (kill(*p, sig) == 0)
+			log_info("sent %s to orphan pid=%d",
+				 group_sig_name(sig), (int)*p);
 	}
 	free(pids);
 }
@@ -295,14 +295,17 @@ static void group_kill(struct group *g)
 	group_signal_orphans(g, SIGKILL);
 }
 
-/* A stopped process cannot act on a signal: SIGCONT follows, as systemd
- * sends it. */
+/* A stopped process cannot act on a signal, so SIGCONT goes with it, as
+ * systemd sends it, but first: a SIGCONT discards every pending stop
+ * signal, and one sent after SIGTERM could discard the SIGSTOP of a
+ * ptrace attach that the exiting child began meanwhile (LeakSanitizer's
+ * at exit, a debugger's), which then waits for a stop that never comes. */
 static void group_ask_stop(struct child *k, int sig)
 {
-	group_signal_child(k, sig);
 	if (group_send(k, SIGCONT) < 0 && errno != ESRCH)
 		log_warn("%s pid=%d: cannot send SIGCONT: %s", k->name,
 			 (int)k->pid, strerror(errno));
+	group_signal_child(k, sig);
 }
 
 void group_retire(struct group *g, struct child *k)

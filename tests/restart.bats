@@ -70,6 +70,7 @@ one_new_at_a_time() {
 	[ "$(curl -s -m 5 "http://127.0.0.1:$PORT/")" = "Hello World" ]
 	[ "$(curl -s -m 5 "http://127.0.0.1:$PORT2/")" = "Hello World" ]
 	stop_sup TERM
+	sed -n '/stopping:/,$p' "$LOG"	# shown when the stop fails
 	[ "$status" -eq 0 ]
 }
 

@@ -410,7 +410,7 @@ EOS
 	all_stubs_gone
 }
 
-@test "a stopped worker is sent SIGCONT after SIGTERM: it stops cleanly, no SIGKILL" {
+@test "a stopped worker is sent SIGCONT with SIGTERM: it stops cleanly, no SIGKILL" {
 	start_sup -W "$STUB" -p "127.0.0.1:$PORT" -k 20
 	wait_until 10 stubs_started 1
 	local w
