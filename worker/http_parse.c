@@ -1,5 +1,6 @@
 #include "http_parse.h"
 
+#include <ctype.h>
 #include <string.h>
 
 /* tchar (RFC 9110 §5.6.2): the characters of a token. */
@@ -294,6 +295,78 @@ static void on_coding(const char *s, size_t len, void *arg)
 	}
 }
 
+/* Expect is a list, and all its field lines form one (RFC 9110 §5.3):
+ * any expectation but 100-continue, in any of them, is a 417. */
+struct expectations { int cont, other; };
+
+static void on_expectation(const char *s, size_t len, void *arg)
+{
+	struct expectations *e = arg;
+
+	if (token_is(s, len, "100-continue"))
+		e->cont = 1;
+	else
+		e->other = 1;
+}
+
+/* Host = uri-host [ ":" port ] (RFC 9112 §3.2, RFC 3986 §3.2.2): an
+ * IP-literal in brackets or a reg-name of unreserved, pct-encoded and
+ * sub-delims characters, then digits.  Empty is allowed. */
+static int host_valid(const char *s, size_t len)
+{
+	static const char reg[] = "-._~!$&'()*+,;=%";
+	size_t i = 0;
+
+	if (len > 0 && s[0] == '[') {
+		for (i = 1; i < len && s[i] != ']'; i++)
+			if (!isxdigit((unsigned char)s[i]) && s[i] != ':' &&
+			    s[i] != '.')
+				return 0;
+		if (i == len)
+			return 0;
+		i++;
+	} else {
+		for (; i < len && s[i] != ':'; i++)
+			if (!isalnum((unsigned char)s[i]) &&
+			    (!s[i] || !strchr(reg, s[i])))
+				return 0;
+	}
+	if (i == len)
+		return 1;
+	if (s[i++] != ':')
+		return 0;
+	for (; i < len; i++)
+		if (!isdigit((unsigned char)s[i]))
+			return 0;
+	return 1;
+}
+
+/* Origin-form, absolute-form with a host, or "*" for OPTIONS, and never a
+ * fragment (RFC 9112 §3.2).  CONNECT's own authority-form (§3.2.3) is left
+ * to its 404/405, and an unknown method to its 501, which come first. */
+static int target_valid(const struct http_request *req)
+{
+	const char *t = req->target;
+	size_t len = req->target_len, s = 0, h;
+
+	if (memchr(t, '#', len))
+		return 0;
+	if (t[0] == '/' || req->method == HTTP_UNKNOWN ||
+	    req->method == HTTP_CONNECT)
+		return 1;
+	if (len == 1 && t[0] == '*')
+		return req->method == HTTP_OPTIONS;
+	if (len > 7 && case_equal(t, "http://", 7))
+		s = 7;
+	else if (len > 8 && case_equal(t, "https://", 8))
+		s = 8;
+	if (!s)
+		return 0;
+	for (h = s; h < len && t[h] != '/' && t[h] != '?'; h++)
+		;
+	return h > s && host_valid(t + s, h - s);
+}
+
 /* Content-Length = 1*DIGIT; repeated fields must agree (RFC 9112 §6.3). */
 static int parse_content_length(const struct http_header *h,
 				struct http_request *req)
@@ -320,13 +393,15 @@ static int check_semantics(struct http_request *req)
 {
 	struct conn_tokens conn = { 0, 0 };
 	struct codings te = { 0, 0, 0, 0 };
+	struct expectations ex = { 0, 0 };
 	int hosts = 0, te_fields = 0;
-	const struct http_header *expect = NULL;
 
 	for (size_t i = 0; i < req->num_headers; i++) {
 		const struct http_header *h = &req->headers[i];
 		switch (field_lookup(h)) {
 		case FIELD_HOST:
+			if (!host_valid(h->value, h->value_len))
+				return fail(req, 400);
 			hosts++;
 			break;
 		case FIELD_CONTENT_LENGTH:
@@ -341,13 +416,14 @@ static int check_semantics(struct http_request *req)
 			list_each(h, on_connection_token, &conn);
 			break;
 		case FIELD_EXPECT:
-			expect = h;
+			list_each(h, on_expectation, &ex);
 			break;
 		case FIELD_OTHER:
 			break;
 		}
 	}
-	if (hosts > 1 || (hosts == 0 && req->minor_version >= 1))
+	if (hosts > 1 || (hosts == 0 && req->minor_version >= 1) ||
+	    !target_valid(req))
 		return fail(req, 400);
 	if (te_fields) {
 		/* TE with CL, or in HTTP/1.0, is a smuggling attempt. */
@@ -361,11 +437,9 @@ static int check_semantics(struct http_request *req)
 			return fail(req, 501);
 		req->chunked = 1;
 	}
-	if (expect) {
-		if (!token_is(expect->value, expect->value_len, "100-continue"))
-			return fail(req, 417);
-		req->expect_continue = req->minor_version >= 1;
-	}
+	if (ex.other)
+		return fail(req, 417);
+	req->expect_continue = ex.cont && req->minor_version >= 1;
 	req->keep_alive = !conn.close &&
 			  (req->minor_version >= 1 || conn.keep_alive);
 	return 0;

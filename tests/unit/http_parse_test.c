@@ -50,6 +50,10 @@ static const struct valid valid[] = {
 	{ "DELETE / HTTP/1.1\r\nHost: a\r\nX-Empty:\r\nX-Tab:\t v \t\r\n\r\n", HTTP_DELETE, "/", 1, 3, -1, 0, 1, 0, 0 },
 	{ "GET / HTTP/1.1\r\nHost: a\r\nX-Utf8: D\xc3\xbcsseldorf\r\n\r\nGET / HTTP/1.1\r\n", HTTP_GET, "/", 1, 2, -1, 0, 1, 0, 16 },
 	{ "PATCH / HTTP/1.1\r\nHost: a\r\nContent-Length: 003\r\n\r\nabc", HTTP_PATCH, "/", 1, 2, 3, 0, 1, 0, 3 },
+	{ "GET / HTTP/1.1\r\nHost: [::1]:8080\r\n\r\n", HTTP_GET, "/", 1, 1, -1, 0, 1, 0, 0 },
+	{ "GET / HTTP/1.1\r\nHost: a-b.c_d~e%41:80\r\n\r\n", HTTP_GET, "/", 1, 1, -1, 0, 1, 0, 0 },
+	{ "GET / HTTP/1.1\r\nHost:\r\n\r\n", HTTP_GET, "/", 1, 1, -1, 0, 1, 0, 0 },
+	{ "POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n", HTTP_POST, "/echo", 1, 4, 1, 0, 1, 1, 0 },
 };
 
 static int parse_all(const char *raw, size_t len, struct http_request *req)
@@ -155,6 +159,19 @@ static const struct bad bad[] = {
 	{ "empty TE", "POST / HTTP/1.1\r\nHost: a\r\nTransfer-Encoding:\r\n\r\n", 400 },
 	{ "TE in 1.0", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400 },
 	{ "Expect other", "GET / HTTP/1.1\r\nHost: a\r\nExpect: the-unexpected\r\n\r\n", 417 },
+	/* Expect's field lines form one list (RFC 9110 §5.3), in any order. */
+	{ "Expect other, then 100-continue", "POST /echo HTTP/1.1\r\nHost: a\r\nExpect: foo\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n", 417 },
+	{ "Expect 100-continue, then other", "POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue\r\nExpect: foo\r\nContent-Length: 1\r\n\r\n", 417 },
+	{ "Expect list with other", "POST /echo HTTP/1.1\r\nHost: a\r\nExpect: 100-continue, foo\r\nContent-Length: 1\r\n\r\n", 417 },
+	/* Host = uri-host [ ":" port ] (RFC 9112 §3.2). */
+	{ "Host with space, slash, @", "GET / HTTP/1.1\r\nHost: a b/c@d\r\n\r\n", 400 },
+	{ "Host with a bad port", "GET / HTTP/1.1\r\nHost: a:8x\r\n\r\n", 400 },
+	{ "Host, unclosed IP-literal", "GET / HTTP/1.1\r\nHost: [::1\r\n\r\n", 400 },
+	/* Origin-form, absolute-form with a host, "*" for OPTIONS only. */
+	{ "target without /", "GET foo HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+	{ "absolute-form without host", "GET http:///x HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+	{ "target with fragment", "GET /a#b HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
+	{ "asterisk for GET", "GET * HTTP/1.1\r\nHost: a\r\n\r\n", 400 },
 };
 
 static void test_bad(void)
