@@ -250,10 +250,44 @@ stop_worker() {
 	refute logged 'request:'	# no request was ever parsed
 }
 
+@test "a connection that sends nothing is closed at --header-timeout, without a 408" {
+	start_worker --header-timeout 0.3
+	local t0 ms
+	t0=$(date +%s%N)
+	run timeout 10 bash -c "exec 5<>/dev/tcp/127.0.0.1/$PORT; cat <&5"
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	echo "status=$status output='$output' after $ms ms"
+	[ "$status" -eq 0 ]	# EOF, not the 10 s timeout
+	[ -z "$output" ]	# not a byte: no 408
+	[ "$ms" -ge 250 ]	# at the header timeout, not before
+}
+
 @test "an idle keep-alive connection closes after --idle-timeout" {
 	start_worker --idle-timeout 0.3
 	send 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' -t 5000
 	[ "$output" = "200 EOF" ]
+}
+
+@test "beyond --max-events pending, /event is 503 with Retry-After; events stay bounded" {
+	start_worker --max-events 3 -d 0.5
+	local i
+	for i in 1 2 3; do
+		send 'GET /event?delay=30 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n'
+		[ "$output" = "200 EOF" ]
+	done
+	curl -s -i -m 5 "$URL/event?delay=30" | tr -d '\r' > "$BATS_TEST_TMPDIR/h"
+	cat "$BATS_TEST_TMPDIR/h"
+	head -1 "$BATS_TEST_TMPDIR/h" | grep -q '^HTTP/1.1 503 '
+	grep -qx 'Retry-After: 1' "$BATS_TEST_TMPDIR/h"
+	grep -qix 'Connection: close' "$BATS_TEST_TMPDIR/h"
+	logged 'max-events 3 reached'
+	# The rest is served as ever; the pending three end a drain cut by
+	# its timeout (exit 3), counted.
+	[ "$(curl -s -m 5 "$URL/")" = "Hello World" ]
+	kill -TERM "$WPID"
+	wait_exit "$WPID" 30
+	[ "$status" -eq 3 ]
+	logged 'abandoned_events=3'
 }
 
 @test "beyond --max-connections a client is refused at once" {

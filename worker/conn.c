@@ -618,6 +618,14 @@ static void conn_on_timer(struct timer *t)
 	}
 	switch (c->state) {
 	case CONN_READ_HEAD:
+		/* Nothing sent at all: browsers open connections ahead of
+		 * time, and a 408 would only be noise (nginx closes too). */
+		if (conn_buffered(c) == 0) {
+			conn_linger(c);	/* a FIN, never a reset */
+			break;
+		}
+		conn_fail(c, 408);
+		break;
 	case CONN_READ_BODY:
 		conn_fail(c, 408);
 		break;

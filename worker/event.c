@@ -2,6 +2,7 @@
 
 #include <stddef.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "log.h"
 #include "server.h"
@@ -37,8 +38,18 @@ static void event_on_timer(struct timer *t)
 
 int event_start(struct server *s, long n)
 {
-	struct event *e = calloc(1, sizeof *e);
+	struct event *e;
 
+	/* Every client can ask for events: a bound keeps them from growing
+	 * the worker without end (and every later stop into a timeout). */
+	if (s->nevents >= s->cfg.max_events) {
+		static time_t logged;
+		if (server_log_due(&logged))
+			log_warn("--max-events %ld reached: /event refused (503)",
+				 s->cfg.max_events);
+		return -1;
+	}
+	e = calloc(1, sizeof *e);
 	if (!e || loop_timer_in(&s->loop, &e->timer, (uint64_t)n * 1000) < 0) {
 		free(e);
 		return -1;

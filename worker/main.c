@@ -28,7 +28,7 @@ struct options {
 
 enum {
 	OPT_MAX_CONNECTIONS = 256, OPT_HEADER_TIMEOUT, OPT_IDLE_TIMEOUT,
-	OPT_IDLE_GRACE,
+	OPT_IDLE_GRACE, OPT_MAX_EVENTS,
 };
 
 static const struct option long_options[] = {
@@ -38,6 +38,7 @@ static const struct option long_options[] = {
 	{ "header-timeout", required_argument, NULL, OPT_HEADER_TIMEOUT },
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
 	{ "idle-grace", required_argument, NULL, OPT_IDLE_GRACE },
+	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -52,11 +53,13 @@ static void usage(FILE *f)
 		"[--max-connections N]\n"
 		"              [--header-timeout SECONDS] "
 		"[--idle-timeout SECONDS]\n"
-		"              [--idle-grace SECONDS] [-q | -v] [-h] [-V]\n"
+		"              [--idle-grace SECONDS] [--max-events N] [-q | -v]\n"
+		"              [-h] [-V]\n"
 		"  -p, --port [ADDR:]PORT     listen there unless a socket is "
 		"passed (8888)\n"
 		"  -d, --drain-timeout SECS   how long a drain may take (5)\n"
 		"      --max-connections N    refuse clients beyond N (10000)\n"
+		"      --max-events N         /event beyond N pending: 503 (10000)\n"
 		"      --header-timeout SECS  408 without a whole head (10)\n"
 		"      --idle-timeout SECS    close idle keep-alive (60)\n"
 		"      --idle-grace SECS      draining, how long an idle one may\n"
@@ -120,6 +123,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (seconds_flag("--idle-grace", optarg,
 					 &o->cfg.idle_grace_ms) < 0)
 				goto usage;
+			break;
+		case OPT_MAX_EVENTS:
+			if (opt_long(optarg, 1, 10000000,
+				     &o->cfg.max_events) < 0)
+				return usage_error("--max-events: '%s' is not a "
+						   "number from 1 to 10000000",
+						   optarg);
 			break;
 		case OPT_MAX_CONNECTIONS:
 			if (opt_long(optarg, 1, 10000000,
@@ -237,7 +247,7 @@ int main(int argc, char **argv)
 		.port = "8888",
 		.cfg = { .drain_timeout_ms = 5000, .header_timeout_ms = 10000,
 			 .idle_timeout_ms = 60000, .idle_grace_ms = 500,
-			 .max_connections = 10000 },
+			 .max_connections = 10000, .max_events = 10000 },
 	};
 	int status, fd;
 

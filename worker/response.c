@@ -87,6 +87,10 @@ size_t response_head(char *buf, const struct response *r)
 		p = put(p, r->allow);
 		p = put(p, "\r\n");
 	}
+	/* A 503 is a bound reached (--max-events) or memory short: worth
+	 * another try soon (RFC 9110 §10.2.3). */
+	if (r->status == 503)
+		p = put(p, "Retry-After: 1\r\n");
 	if (r->close)
 		p = put(p, "Connection: close\r\n");
 	else if (r->keep_alive)

@@ -50,9 +50,7 @@ static void server_retry_listener(struct server *s)
 	}
 }
 
-/* A fault that repeats on every wakeup says so at most once a second:
- * true when the caller's last line is a second old. */
-static int server_log_due(time_t *last)
+int server_log_due(time_t *last)
 {
 	time_t now = time(NULL);
 

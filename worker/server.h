@@ -3,6 +3,7 @@
 #define SERVER_H
 
 #include <stdint.h>
+#include <time.h>
 
 #include "loop.h"
 
@@ -15,6 +16,7 @@ struct server_config {
 	long idle_timeout_ms;
 	long idle_grace_ms;	/* drain step 2: how long idle ones may ask */
 	long max_connections;
+	long max_events;	/* background events pending at once */
 };
 
 struct server {
@@ -53,5 +55,8 @@ void server_count_abandoned(struct server *s);
  * that has nothing left to wait for. */
 void server_after_batch(struct loop *l);
 void server_free(struct server *s);
+/* A fault that repeats on every wakeup says so at most once a second:
+ * true when the caller's last line (*last) is a second old. */
+int server_log_due(time_t *last);
 
 #endif

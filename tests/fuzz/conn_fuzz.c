@@ -235,6 +235,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h.s.cfg.header_timeout_ms = 10000;
 	h.s.cfg.idle_timeout_ms = 60000;
 	h.s.cfg.max_connections = 16;
+	h.s.cfg.max_events = 16;
 	h.s.listener.fd = -1;
 	h.s.signals.fd = -1;
 	h.s.reserve_fd = -1;
