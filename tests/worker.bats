@@ -297,6 +297,10 @@ stop_worker() {
 	wait_until 10 logged 'request: GET /'
 	send 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' -t 5000
 	[ "$output" = "EOF" ] || [ "$output" = "RESET" ]
+	# Counted, and said at warning (at most once a second).
+	wait_until 10 logged 'max-connections 1 reached: refusing clients (1 so far)'
+	stop_worker
+	logged 'stopped: answered=[0-9]* .* refused=1 uptime=[0-9]*s'
 }
 
 @test "a client that resets mid-request does not hurt the worker" {

@@ -223,8 +223,9 @@ static void log_summary(const struct server *s)
 
 	log_msg(lost ? LOG_LEVEL_WARN : LOG_LEVEL_NOTICE,
 		"stopped: answered=%lu abandoned_requests=%lu "
-		"abandoned_events=%lu", s->answered, s->abandoned_requests,
-		s->abandoned_events);
+		"abandoned_events=%lu refused=%lu uptime=%lds", s->answered,
+		s->abandoned_requests, s->abandoned_events, s->refused,
+		(long)(time(NULL) - s->started));
 }
 
 /* Under the supervisor, on the journal, say which worker speaks. */
@@ -261,6 +262,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);	/* and MSG_NOSIGNAL on every send */
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	srv.cfg = o.cfg;
+	srv.started = time(NULL);
 	srv.signals.fd = -1;
 	srv.reserve_fd = -1;
 	fd = open_socket(&o, &srv.owns_listener);

@@ -184,7 +184,12 @@ int server_accept(struct server *s, int all)
 		taken++;
 		/* Over the limit: refused at once, not left in the queue. */
 		if (s->nconns >= s->cfg.max_connections) {
-			log_debug("max connections reached: refusing one");
+			static time_t logged;
+			s->refused++;
+			if (server_log_due(&logged))
+				log_warn("--max-connections %ld reached: "
+					 "refusing clients (%lu so far)",
+					 s->cfg.max_connections, s->refused);
 			close(fd);
 			continue;
 		}

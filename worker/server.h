@@ -37,6 +37,8 @@ struct server {
 	struct event *events;		/* background events pending */
 	long nevents;
 	unsigned long answered;
+	unsigned long refused;		/* at --max-connections */
+	time_t started;
 	unsigned long abandoned_requests;
 	unsigned long abandoned_events;
 };
