@@ -2,11 +2,14 @@
  * termination signal comes; then every child gets SIGTERM, and SIGKILL at
  * the kill timeout.  The first failure decides the exit status.
  *
- *   state \ event  SIGTERM  SIGINT  worker ends      last READY=1  timer     HUP TTIN TTOU
- *   STARTING       -> STOP  -> STOP  -> STOP (failure) -> RUNNING   -> STOP (1) remembered
- *   RUNNING        -> STOP  -> STOP  -> STOP (failure) -            -         roll.h
- *   STOPPING       ignored  -> KILL  note a failure   ignored      -> KILL    ignored
- *   KILLING        ignored  ignored  note a failure   ignored      -         ignored
+ *   state \ event  TERM, QUIT INT     worker ends    last READY=1  timer
+ *   STARTING       -> STOP    -> STOP -> STOP, fail  -> RUNNING    -> STOP, 1
+ *   RUNNING        -> STOP    -> STOP -> STOP, fail  -             -
+ *   STOPPING       ignored    -> KILL note a failure ignored       -> KILL
+ *   KILLING        ignored    ignored note a failure ignored       -
+ *
+ * SIGHUP, SIGTTIN and SIGTTOU: remembered while STARTING, roll.h's while
+ * RUNNING, ignored once stopping.
  *
  * STARTING: every worker has exec'd, and the group waits for each one's
  * READY=1 (with --ready exec it is ready at exec: RUNNING at once); the

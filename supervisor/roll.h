@@ -5,11 +5,12 @@
  * asked to stop only then, so a port never has fewer ready workers than
  * before, and at most one new worker is starting at any time.
  *
- *   state \ event  new one ready     new one ends     new one late    HUP/TTIN/TTOU
- *   IDLE           -                 -                -               begin (TTOU: at once)
- *   WAITING        retire the old;   refuse: the      refuse: stop    remembered: run
- *                  next slot, or     rest keep        the new one     when this one
- *                  done              serving                          has ended
+ *   state \ event  new one ready    new one ends   new one late  HUP/TTIN/TTOU
+ *   IDLE           -                -              -             begin (TTOU:
+ *                                                                at once)
+ *   WAITING        retire the old;  refuse: the    refuse: stop  remembered:
+ *                  next slot, or    rest keep      the new one   run when this
+ *                  done             serving                      one has ended
  *
  * "Refuse" ends the operation: the new worker (if alive) is asked to stop
  * and SIGKILLed at the kill timeout, a warning says which and why, the
