@@ -477,6 +477,9 @@ read_response() {
 	stop_worker
 	[ "$status" -eq 3 ]
 	logged 'stopped: answered=1 abandoned_requests=1 abandoned_events=1'
+	# Named: what, whose, how old; and -v said what it answered.
+	logged 'abandoned: GET /sleep?ms=30000 from 127.0.0.1:[0-9]*, [0-9]* ms old'
+	logged 'answered GET /event?delay=60: 200 to 127.0.0.1:[0-9]* in [0-9]* ms'
 	wait "$client"
 	[ "$(cat "$BATS_TEST_TMPDIR/out")" = EOF ]
 }

@@ -1,7 +1,9 @@
 #include "conn.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,6 +78,48 @@ static void conn_release_input(struct conn *c)
 		c->in = NULL;
 		c->in_start = c->in_end = 0;
 	}
+}
+
+void conn_peer(const struct conn *c, char *buf, size_t size)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	char host[INET6_ADDRSTRLEN];
+	const void *addr;
+	unsigned port;
+
+	if (getpeername(c->w.fd, (struct sockaddr *)&ss, &len) < 0) {
+		snprintf(buf, size, "?");
+		return;
+	}
+	if (ss.ss_family == AF_INET6) {
+		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)&ss;
+		addr = &s6->sin6_addr;
+		port = ntohs(s6->sin6_port);
+	} else {
+		const struct sockaddr_in *s4 = (const struct sockaddr_in *)&ss;
+		addr = &s4->sin_addr;
+		port = ntohs(s4->sin_port);
+	}
+	if (!inet_ntop(ss.ss_family, addr, host, sizeof host))
+		snprintf(host, sizeof host, "?");
+	snprintf(buf, size, ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+		 host, port);
+}
+
+/* What the request is, kept for the log: method and target, cut to fit.
+ * Two copies, no formatting: it runs for every request. */
+static void conn_remember(struct conn *c, const struct http_request *req)
+{
+	size_t m = req->method_len < 16 ? req->method_len : 16;
+	size_t room = sizeof c->what - m - 2;
+	size_t t = req->target_len < room ? req->target_len : room;
+
+	memcpy(c->what, req->method_str, m);
+	c->what[m] = ' ';
+	memcpy(c->what + m + 1, req->target, t);
+	c->what[m + 1 + t] = '\0';
+	c->began = c->srv->loop.now;
 }
 
 /* Cannot fail: conn_open reserved a heap slot for this timer. */
@@ -229,6 +273,13 @@ static void conn_response_done(struct conn *c)
 	struct server *s = c->srv;
 
 	s->answered++;
+	if (log_enabled(LOG_LEVEL_DEBUG)) {
+		char peer[64];
+		conn_peer(c, peer, sizeof peer);
+		log_debug("answered %s: %d to %s in %llu ms", c->what,
+			  c->route.status, peer,
+			  (unsigned long long)(s->loop.now - c->began));
+	}
 	free(c->body);
 	c->body = NULL;
 	conn_skip_empty_lines(c);
@@ -388,6 +439,7 @@ static void conn_on_head(struct conn *c)
 	c->head_only = req->method == HTTP_HEAD;
 	log_debug("request: %.*s %.*s", (int)req->method_len, req->method_str,
 		  (int)req->target_len, req->target);
+	conn_remember(c, req);
 	router_route(req, c->srv->draining, &c->route);
 	if (req->content_length > HTTP_BODY_MAX) {
 		conn_fail(c, 413);
@@ -440,6 +492,8 @@ static int conn_step_head(struct conn *c)
 		}
 		if (r == HTTP_ERROR) {
 			c->head_only = 0;	/* nothing parsed: not a HEAD */
+			memcpy(c->what, "(malformed)", sizeof "(malformed)");
+			c->began = c->srv->loop.now;
 			conn_fail(c, conn_req.status);
 			return 1;
 		}

@@ -3,6 +3,7 @@
 #define CONN_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "http_parse.h"
 #include "loop.h"
@@ -38,6 +39,8 @@ struct conn {
 	unsigned grace : 1;	/* draining, idle: one more request may come */
 
 	/* The request being handled. */
+	char what[64];		/* "GET /sleep?ms=5", for the log */
+	uint64_t began;		/* loop time (ms) its head was parsed */
 	struct route route;
 	int chunked;
 	struct http_chunked dechunk;
@@ -62,6 +65,8 @@ int conn_busy(const struct conn *c);
  * counts them as abandoned). */
 int conn_pending(struct conn *c);
 void conn_close(struct conn *c);
+/* "127.0.0.1:5555", "[::1]:5555": the client, for the log. */
+void conn_peer(const struct conn *c, char *buf, size_t size);
 void conn_free(struct conn *c);
 void conn_pool_free(void);
 

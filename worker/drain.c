@@ -28,6 +28,28 @@ static void drain_stop_accepting(struct server *s)
 	server_close_listener(s);
 }
 
+/* The first few requests a drain timeout abandons, by what, whose, and
+ * how old: a number alone does not say which client to look for. */
+static void drain_name_abandoned(struct server *s)
+{
+	int shown = 0;
+
+	for (struct conn *c = s->conns; c && shown < 5; c = c->next) {
+		if (!conn_busy(c))
+			continue;
+		char peer[64];
+		conn_peer(c, peer, sizeof peer);
+		if (c->state == CONN_READ_HEAD)
+			log_warn("abandoned: a request still arriving from %s",
+				 peer);
+		else
+			log_warn("abandoned: %s from %s, %llu ms old", c->what,
+				 peer,
+				 (unsigned long long)(s->loop.now - c->began));
+		shown++;
+	}
+}
+
 /* Step 6: the time is up; count what is abandoned and stop. */
 static void drain_on_timeout(struct timer *t)
 {
@@ -36,6 +58,7 @@ static void drain_on_timeout(struct timer *t)
 	server_count_abandoned(s);
 	log_warn("drain timeout: abandoning %lu requests and %lu events",
 		 s->abandoned_requests, s->abandoned_events);
+	drain_name_abandoned(s);
 	/* Only lingering closes left (a client slow to close): nothing was
 	 * lost, so the exit is clean. */
 	s->exit_status = s->abandoned_requests || s->abandoned_events ? 3 : 0;
