@@ -48,7 +48,7 @@ static int group_up(const struct group *g)
 	return g->state == GROUP_STARTING || g->state == GROUP_RUNNING;
 }
 
-static const char *group_sig_name(int sig)
+const char *group_sig_name(int sig)
 {
 	const char *n = sigabbrev_np(sig);
 	static char buf[16];

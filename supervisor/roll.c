@@ -12,11 +12,6 @@
 
 static void roll_step(struct group *g);
 
-static const char *roll_name(int sig)
-{
-	return sig == SIGHUP ? "SIGHUP" : sig == SIGTTIN ? "SIGTTIN" : "SIGTTOU";
-}
-
 /* The newest worker of a port: the one a SIGTTOU retires. */
 static struct child *roll_newest(struct group *g, size_t port)
 {
@@ -261,7 +256,7 @@ void roll_request(struct group *g, int sig)
 		return;
 	}
 	if (busy)
-		log_info("%s: waits until the %s has ended", roll_name(sig),
+		log_info("%s: waits until the %s has ended", group_sig_name(sig),
 			 g->state == GROUP_STARTING ? "start" :
 			 r->kind == ROLL_RESTART ? "restart" : "SIGTTIN");
 	r->want_restart |= sig == SIGHUP;

@@ -76,15 +76,15 @@ static int spawn_find_worker(struct spawn_plan *p, const char *want,
 				return 0;
 			snprintf(p->worker, sizeof p->worker,
 				 "%s/../worker/worker", dir);
-			/* Named without the "..": the log shows where. */
-			char real[PATH_MAX];
-			if (spawn_executable(p->worker) &&
-			    realpath(p->worker, real)) {
-				snprintf(p->worker, sizeof p->worker, "%s", real);
+			if (spawn_executable(p->worker)) {
+				/* Named without the "..": the log shows
+				 * where it is. */
+				char real[PATH_MAX];
+				if (realpath(p->worker, real))
+					snprintf(p->worker, sizeof p->worker,
+						 "%s", real);
 				return 0;
 			}
-			if (spawn_executable(p->worker))
-				return 0;
 		}
 		want = "worker";
 	}

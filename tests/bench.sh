@@ -346,8 +346,9 @@ for mode in load close; do
 	restart_load "n_${mode}_roll" "$mode" "$pnr" "$rng" "$RESTARTS"
 done
 # One restart's time per worker: the supervisor logs each restart's.
-per_worker=$(median $(awk '/restart: replaced 2 of 2 in/ { print $(NF-1) / 2 }' \
-	"$TMP/restart-sup.log"))
+mapfile -t restart_ms < <(awk '/restart: replaced 2 of 2 in/ { print $(NF-1) / 2 }' \
+	"$TMP/restart-sup.log")
+per_worker=$(median "${restart_ms[@]}")
 restarts_done=$(grep -c 'restart: replaced 2 of 2 in' "$TMP/restart-sup.log" || true)
 stop_server "$rng" QUIT
 # A broken build deployed: the worker path re-pointed at a program that

@@ -34,6 +34,12 @@ public_dir() {
 	echo "$d"
 }
 
+# Whether $LOG (the test's log) has a line matching $1 (a grep pattern).
+logged() { grep -q -- "$1" "$LOG"; }
+
+# Whether a datagram socket is bound to this path or abstract name.
+receiver_bound() { ss -xlH 2>/dev/null | grep -qF -- "$1"; }
+
 # close_fds_above_2: in a subshell about to exec, close every inherited
 # descriptor but stdin, stdout and stderr, so that a test counting
 # descriptors (ulimit -n) does not depend on what bats or CI left open.

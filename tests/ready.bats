@@ -20,7 +20,6 @@ setup() {
 
 teardown() { sup_teardown; }
 
-receiver_bound() { ss -xlH 2>/dev/null | grep -qF -- "$1"; }
 
 # listen_notify: a receiver standing for systemd; its path in $NOTIFY.
 listen_notify() {

@@ -38,7 +38,6 @@ worker_pids() {
 			2>/dev/null && echo "$p"
 	done | sort -n
 }
-logged() { grep -q -- "$1" "$LOG"; }
 logged_n() { [ "$(grep -c -- "$1" "$LOG")" -ge "$2" ]; }
 
 # At no time after a restart began were two new workers starting: each

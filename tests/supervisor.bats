@@ -223,8 +223,6 @@ teardown() { sup_teardown; }
 	[[ "$output" == *"cannot execute worker '$BATS_TEST_TMPDIR/bad'"* ]]
 }
 
-# Whether a datagram socket is bound to this path or abstract name.
-receiver_bound() { ss -xlH 2>/dev/null | grep -qF -- "$1"; }
 
 # check_notify SOCAT-ADDRESS NOTIFY_SOCKET-VALUE
 check_notify() {

@@ -644,7 +644,7 @@ scenario5() {
 ct_workers() { in_ct pgrep -x worker | sort -n | tr '\n' ' '; }
 
 scenario6() {
-	local u=sup-reload.service p before after i seen= back= lines ok
+	local u=sup-reload.service p before after i seen='' back='' lines ok
 	in_ct systemctl start "$u" || bad "systemctl start $u failed"
 	for p in 8897 8898; do
 		wait_http "$p" || bad "port $p: no 200 on /healthz within 20 s"

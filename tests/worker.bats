@@ -75,7 +75,6 @@ send() {
 	output=${output% }
 }
 
-logged() { grep -q -- "$1" "$LOG"; }
 
 # stop_worker: SIGTERM, then the exit status in $status.
 stop_worker() {

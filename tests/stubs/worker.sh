@@ -47,7 +47,7 @@ fi
 on_term=${STUB_ON_TERM:-exit0}
 case $on_term in
 	ignore) trap '' TERM ;;
-	exit*) trap "sleep ${STUB_TERM_SLEEP:-0}; exit ${on_term#exit}" TERM ;;
+	exit*) trap 'sleep "${STUB_TERM_SLEEP:-0}"; exit "${on_term#exit}"' TERM ;;
 	die) ;;
 esac
 echo $$ >> "$dir/pids"
