@@ -328,7 +328,12 @@ restarts_settled() {
 		[ "$(ss -Htn state established "( sport = :$PORT )" |
 			awk '$1 > 10000 && $2 > 100000' | wc -l)" -ge 4 ]
 	}
-	wait_until 30 stuck
+	if ! wait_until 30 stuck; then
+		# What the queues and the worker were doing, for the report.
+		ss -tnm "( sport = :$PORT )" | sed 's/^/# ss: /' >&3
+		sed 's/^/# worker: /' "/proc/$WPID/stat" "/proc/$WPID/wchan" >&3
+		false
+	fi
 	local rss hwm
 	rss=$(awk '/^VmRSS/ { print $2 }' "/proc/$WPID/status")
 	hwm=$(awk '/^VmHWM/ { print $2 }' "/proc/$WPID/status")
