@@ -247,12 +247,19 @@ connect_outcome() {
 	refute grep -q 'worker\[' "$LOG"
 }
 
-@test "elsewhere: name[pid]: lines, no <N>" {
+@test "elsewhere: a timestamp, name[pid]: and the worker's slot, no <N>" {
 	JOURNAL_STREAM=1:1 start_sup -p "127.0.0.1:$PORT"
 	wait_until 10 grep -q 'serving' "$LOG"
 	stop_sup TERM
 	[ "$status" -eq 0 ]
+	cat "$LOG"
 	refute grep -q '^<' "$LOG"
-	grep -q '^supervisor\[[0-9]*\]: exiting with status 0$' "$LOG"
-	grep -q '^worker\[[0-9]*\]: stopped: ' "$LOG"
+	local ts='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{4}'
+	# Every line, the workers' too, begins with the time it was written.
+	refute grep -Evq "^$ts (supervisor|worker)\[[0-9]+\]: " "$LOG"
+	grep -Eq "^$ts supervisor\[[0-9]+\]: exiting with status 0$" "$LOG"
+	grep -Eq "^$ts worker\[[0-9]+\]: worker:$PORT#1: stopped: " "$LOG"
+	# Today's date, in the machine's time zone.
+	grep -q "^$(date +%Y-%m-%dT%H)" "$LOG" ||
+		grep -q "^$(date -d '1 hour ago' +%Y-%m-%dT%H)" "$LOG"
 }

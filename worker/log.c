@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *log_prog = "?";
@@ -79,6 +80,26 @@ int log_enabled(enum log_level level)
 	return (int)level <= log_max;
 }
 
+/* "2026-12-01T13:55:18.123+0000 prog[pid]: " and the tag if any: a file
+ * or a terminal has no journal to add the time.  Local time, as the
+ * operator's other logs have it; the offset makes it unambiguous. */
+static int log_prefix(char *line, size_t size)
+{
+	struct timespec ts = { 0, 0 };
+	struct tm tm;
+	char when[40] = "";
+	char zone[8] = "";
+
+	if (clock_gettime(CLOCK_REALTIME, &ts) == 0 &&
+	    localtime_r(&ts.tv_sec, &tm)) {
+		strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+		strftime(zone, sizeof zone, "%z", &tm);
+	}
+	return snprintf(line, size, "%s.%03ld%s %s[%ld]: %s%s", when,
+			ts.tv_nsec / 1000000, zone, log_prog, (long)log_pid,
+			log_tag, log_tag[0] ? ": " : "");
+}
+
 void log_msg(enum log_level level, const char *fmt, ...)
 {
 	char line[1024];
@@ -87,12 +108,13 @@ void log_msg(enum log_level level, const char *fmt, ...)
 
 	if (!log_enabled(level))
 		return;
-	if (log_journal)
-		n = snprintf(line, sizeof line, "<%d>%s%s", (int)level, log_tag,
-			     log_tag[0] ? ": " : "");
+	if (log_journal && log_tag[0])
+		n = snprintf(line, sizeof line, "<%d>%s pid=%ld: ", (int)level,
+			     log_tag, (long)log_pid);
+	else if (log_journal)
+		n = snprintf(line, sizeof line, "<%d>", (int)level);
 	else
-		n = snprintf(line, sizeof line, "%s[%ld]: ", log_prog,
-			     (long)log_pid);
+		n = log_prefix(line, sizeof line);
 	va_start(ap, fmt);
 	m = vsnprintf(line + n, sizeof line - (size_t)n - 1, fmt, ap);
 	va_end(ap);

@@ -1,7 +1,8 @@
 /* log: one line per event on stderr, shared by supervisor and worker.
  *
  * When stderr is the journal (JOURNAL_STREAM names its device:inode) a line
- * is "<N>text", the journal adds name and pid; elsewhere "prog[pid]: text".
+ * is "<N>text", the journal adds name and pid; elsewhere it is
+ * "2026-12-01T13:55:18.123+0000 prog[pid]: text".
  * A full, closed or broken stderr never blocks or kills the caller: the
  * line is dropped. */
 #ifndef LOG_H
@@ -24,9 +25,10 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 int log_enabled(enum log_level level);
 
-/* On the journal, begin each line with "tag: ".  For a child that shares
- * its parent's journal stream: the journal files every line of a stream
- * under the name and pid of the process that opened it, the parent's. */
+/* Name the speaker in each line: "tag pid=N: " on the journal, which files
+ * every line of a stream under the name and pid of the process that opened
+ * it (for a child that shares its parent's stream, the parent's);
+ * "prog[pid]: tag: " elsewhere. */
 void log_set_tag(const char *tag);
 
 #define log_err(...) log_msg(LOG_LEVEL_ERR, __VA_ARGS__)

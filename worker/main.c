@@ -228,16 +228,14 @@ static void log_summary(const struct server *s)
 		(long)(time(NULL) - s->started));
 }
 
-/* Under the supervisor, on the journal, say which worker speaks. */
+/* Under the supervisor, say which worker speaks. */
 static void log_tag_child(void)
 {
 	const char *name = getenv("WORKER_NAME");
-	char tag[144];
 
 	if (!name)
 		return;
-	snprintf(tag, sizeof tag, "%.112s pid=%ld", name, (long)getpid());
-	log_set_tag(tag);
+	log_set_tag(name);
 	unsetenv("WORKER_NAME");
 }
 
