@@ -1,9 +1,9 @@
 # The prefork HTTP supervisor.  `make` builds supervisor/supervisor and
 # worker/worker; `make check` runs every test; `make run` starts it.
 #
-# The supervisor links five modules from worker/ (log, opt, listen, stdfd,
-# notify): each helper has one home, and the worker is the program that
-# also runs alone.
+# The supervisor links six modules from worker/ (log, opt, listen, stdfd,
+# notify, fdlimit): each helper has one home, and the worker is the program
+# that also runs alone.
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -30,7 +30,7 @@ endif
 
 B := build
 SHARED  := worker/log.c worker/opt.c worker/listen.c worker/stdfd.c \
-           worker/notify.c
+           worker/notify.c worker/fdlimit.c
 SUP_SRC := $(wildcard supervisor/*.c) $(SHARED)
 WRK_SRC := $(wildcard worker/*.c)
 LIB_SRC := $(filter-out worker/main.c,$(WRK_SRC)) \
@@ -78,7 +78,15 @@ check: check-unit check-bats
 check-unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t; done
 
-check-bats: all
+# Tests that inject a failure with LD_PRELOAD (tests/inject.c) need a
+# worker that loads it: the installed one is static.
+$(B)/worker-dynamic: $(call obj,$(WRK_SRC))
+	$(CC) $(LDFLAGS) -o $@ $^
+
+$(B)/inject.so: tests/inject.c
+	$(CC) -shared -fPIC -O1 -Wall -Wextra -Werror -o $@ $< -ldl
+
+check-bats: all $(B)/worker-dynamic $(B)/inject.so
 	bats --timing tests/
 
 check-systemd: all

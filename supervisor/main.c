@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../worker/fdlimit.h"
 #include "../worker/listen.h"
 #include "../worker/log.h"
 #include "../worker/opt.h"
@@ -26,6 +27,24 @@ static int main_open_ports(struct config *c, int *fds)
 		}
 	}
 	return 0;
+}
+
+/* Every child costs a pidfd for its life, and its start a status pipe for
+ * a moment; a rolling restart runs one child more.  Checked before the
+ * first fork, so that too low a limit is one clear line, not a failure
+ * half-way through the start that stops everything again. */
+static int main_check_fit(const struct config *c, long limit)
+{
+	long children = (long)c->nports * c->workers + (c->fail_after_ms >= 0);
+	long in_use = fdlimit_in_use();
+	long need = in_use + children + 3;
+
+	if (limit < 0 || in_use < 0 || need <= limit)
+		return 0;
+	log_err("%ld children need %ld descriptors, %ld are open and the "
+		"limit is %ld: raise it (ulimit -n, LimitNOFILE=) or ask for "
+		"fewer workers", children, children + 3, in_use, limit);
+	return -1;
 }
 
 static void main_log_start(const struct config *c, const struct spawn_plan *p)
@@ -64,6 +83,7 @@ int main(int argc, char **argv)
 	if (stdfd_open() < 0)
 		return 1;	/* nowhere to say so */
 	log_init("supervisor", c.verbosity);
+	long limit = fdlimit_raise();
 	if (group_init(&g, &c) < 0)
 		return 1;
 	if (spawn_prepare(&plan, &c, argv[0], g.rx.name, err, sizeof err) < 0) {
@@ -76,7 +96,7 @@ int main(int argc, char **argv)
 			 OPT_MS_FMT "s: a worker still draining at the kill "
 			 "timeout is SIGKILLed, and what it was answering is "
 			 "lost", OPT_MS_ARGS(c.kill_ms), OPT_MS_ARGS(c.drain_ms));
-	if (main_open_ports(&c, fds) < 0)
+	if (main_open_ports(&c, fds) < 0 || main_check_fit(&c, limit) < 0)
 		return 1;
 	/* A failed start has set status 1 and begun the stop: the loop
 	 * still waits for whatever did start. */

@@ -18,6 +18,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "../worker/fdlimit.h"
 #include "../worker/log.h"
 #include "../worker/opt.h"
 
@@ -333,6 +334,7 @@ static _Noreturn void spawn_exec_worker(struct spawn_plan *p, pid_t parent,
 	if (listen_fd == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(listen_fd, 3) < 0)
 		spawn_report(report, STEP_EXEC);
 	spawn_close_from(4, CLOSE_RANGE_CLOEXEC);
+	fdlimit_restore();	/* the program may use select(2) */
 	spawn_put_pid(p->listen_pid + strlen("LISTEN_PID="), getpid());
 	execve(p->worker, p->argv, p->envp);
 	spawn_report(report, STEP_EXEC);

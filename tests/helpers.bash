@@ -6,6 +6,11 @@
 TOP="$(cd "$BATS_TEST_DIRNAME/.." && pwd)"
 SUPERVISOR="$TOP/supervisor/supervisor"
 WORKER="$TOP/worker/worker"
+# For failures injected with LD_PRELOAD (tests/inject.c): a worker that
+# loads it.  ASan wants its runtime first unless told not to check.
+WORKER_DYNAMIC="$TOP/build/worker-dynamic"
+INJECT="$TOP/build/inject.so"
+INJECT_ASAN="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
 
 # A TCP port nothing on this machine listens on now, below the ephemeral
 # range: a port that an outgoing connection holds cannot be bound either.

@@ -198,12 +198,12 @@ teardown() { sup_teardown; }
 }
 
 @test "a worker that cannot be started after others did: they are stopped, exit 1" {
-	# Descriptors for two workers, not three: with only 0-2 inherited,
-	# the supervisor holds epoll, signalfd, timerfd, its notify socket,
-	# the listening socket and one pidfd per worker, so the third's
-	# exec-status pipe fails with EMFILE.
-	(close_fds_above_2; ulimit -n 11
-	 exec "$SUPERVISOR" -r exec -W "$STUB" -p "127.0.0.1:$PORT" -w 3 2>"$LOG") &
+	# The third worker's exec-status pipe fails, as when the machine runs
+	# out of descriptors half-way (inject.so; the limit check that comes
+	# before any fork is the next test).
+	LD_PRELOAD=$INJECT ASAN_OPTIONS=$INJECT_ASAN INJECT_PIPE2_FAIL=3 \
+		"$SUPERVISOR" -r exec -W "$STUB" -p "127.0.0.1:$PORT" -w 3 \
+		2>"$LOG" &
 	SUP=$!
 	wait_exit "$SUP" 30
 	cat "$LOG"
@@ -211,6 +211,41 @@ teardown() { sup_teardown; }
 	grep -q 'worker:[0-9]*#3: pipe: Too many open files' "$LOG"
 	[ "$(grep -c 'sent SIGTERM to worker:' "$LOG")" -eq 2 ]
 	all_stubs_gone
+}
+
+@test "workers that do not fit in the descriptor limit: exit 1 before any fork" {
+	# With only 0-2 inherited, the supervisor holds epoll, signalfd,
+	# timerfd, its notify socket and the listening socket, then a pidfd
+	# per child: three workers do not fit in 11 with room for a restart.
+	(close_fds_above_2; ulimit -n 11
+	 exec "$SUPERVISOR" -r exec -W "$STUB" -p "127.0.0.1:$PORT" -w 3 2>"$LOG") &
+	SUP=$!
+	wait_exit "$SUP" 30
+	cat "$LOG"
+	[ "$status" -eq 1 ]
+	grep -q '3 children need 6 descriptors, 8 are open and the limit is 11: raise it' "$LOG"
+	refute grep -q 'started on' "$LOG"
+	[ -z "$(stub_pids)" ]
+	port_closed "$PORT"
+}
+
+@test "the soft descriptor limit is raised to the hard one; a worker gets the old" {
+	# select(2) cannot take descriptors above 1023: a program we start
+	# gets the soft limit we were given (systemd does the same).
+	(ulimit -S -n 200
+	 exec "$SUPERVISOR" -r exec -W "$STUB" -p "127.0.0.1:$PORT" 2>"$LOG") &
+	SUP=$!
+	wait_until 10 stubs_started 1
+	local hard mine theirs
+	hard=$(ulimit -H -n)
+	mine=$(awk '/^Max open files/ { print $4, $5 }' "/proc/$SUP/limits")
+	theirs=$(awk '/^Max open files/ { print $4, $5 }' \
+		"/proc/$(stub_pids | head -1)/limits")
+	echo "hard=$hard supervisor: $mine worker: $theirs"
+	[ "$mine" = "$hard $hard" ]
+	[ "$theirs" = "200 $hard" ]
+	stop_sup TERM
+	[ "$status" -eq 0 ]
 }
 
 @test "a worker that fails at exec: exit 1 naming it" {

@@ -153,6 +153,29 @@ stop_worker() {
 	[ "$output" = xy ]
 }
 
+@test "a 100 Continue the socket will not take is skipped, not the request" {
+	[ -z "${VALGRIND:-}" ] || skip "the injection needs the worker's own send"
+	# RFC 9110 §10.1.1: the client sends its body after a while anyway.
+	WORKER=$WORKER_DYNAMIC LD_PRELOAD=$INJECT ASAN_OPTIONS=$INJECT_ASAN \
+		INJECT_SEND_MATCH='HTTP/1.1 100' start_worker
+	run curl -s -m 10 -H 'Expect: 100-continue' --data-binary 'xy' \
+		"$URL/echo"
+	[ "$status" -eq 0 ]
+	[ "$output" = xy ]
+	logged '100 Continue skipped: the socket is full'
+}
+
+@test "a 100 Continue the socket takes part of is finished before the answer" {
+	[ -z "${VALGRIND:-}" ] || skip "the injection needs the worker's own send"
+	WORKER=$WORKER_DYNAMIC LD_PRELOAD=$INJECT ASAN_OPTIONS=$INJECT_ASAN \
+		INJECT_SEND_MATCH='HTTP/1.1 100' INJECT_SEND_TAKE=10 start_worker
+	run curl -s -i -m 10 -H 'Expect: 100-continue' --data-binary 'xy' \
+		"$URL/echo"
+	[ "$status" -eq 0 ]
+	[[ "$output" == $'HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\n'* ]]
+	[[ "$output" == *$'\r\n\r\nxy' ]]
+}
+
 @test "405 with Allow, 404, 501" {
 	start_worker
 	run curl -si -X DELETE "$URL/"
@@ -587,6 +610,20 @@ read_response() {
 	grep -lE 'EOF|RESET' "$BATS_TEST_TMPDIR"/c* | grep -q .
 	stop_worker			# the idle ones close at once
 	[ "$status" -eq 0 ]
+}
+
+@test "the soft descriptor limit is raised to the hard one" {
+	[ -z "${VALGRIND:-}" ] || skip "valgrind keeps descriptors of its own"
+	WORKER="$BATS_TEST_TMPDIR/limited"
+	printf '#!/bin/sh\nulimit -S -n 200 && exec "%s" "$@"\n' \
+		"$TOP/worker/worker" > "$WORKER"
+	chmod +x "$WORKER"
+	start_worker
+	local hard
+	hard=$(ulimit -H -n)
+	run awk '/^Max open files/ { print $4, $5 }' "/proc/$WPID/limits"
+	echo "hard=$hard worker: $output"
+	[ "$output" = "$hard $hard" ]
 }
 
 @test "back-pressure: a client that does not read is not read either" {

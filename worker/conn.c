@@ -296,6 +296,9 @@ static void conn_response_done(struct conn *c)
 	}
 }
 
+static const char conn_continue_line[] = "HTTP/1.1 100 Continue\r\n\r\n";
+#define CONN_CONTINUE_LEN (sizeof conn_continue_line - 1)
+
 /* One system call for head and body (send when they are one buffer);
  * what the socket does not take now is copied aside and sent on EPOLLOUT. */
 static void conn_send(struct conn *c, struct iovec *iov, int iovcnt)
@@ -364,29 +367,35 @@ static void conn_respond(struct conn *c)
 	const struct route *rt = &c->route;
 	struct response r = { .status = rt->status, .allow = rt->allow };
 	char head[RESPONSE_HEAD_MAX];
-	struct iovec iov[2];
+	struct iovec iov[3];
+	/* iov[0]: what the socket did not take of a 100 Continue. */
+	int first = c->continue_left == 0;
 
-	iov[1].iov_base = rt->kind == ROUTE_ECHO ? c->body : (char *)rt->text;
-	iov[1].iov_len = rt->kind == ROUTE_ECHO ? c->body_len : rt->text_len;
-	r.content_length = iov[1].iov_len;
+	iov[0].iov_base = (char *)conn_continue_line + CONN_CONTINUE_LEN -
+			  c->continue_left;
+	iov[0].iov_len = c->continue_left;
+	c->continue_left = 0;
+	iov[2].iov_base = rt->kind == ROUTE_ECHO ? c->body : (char *)rt->text;
+	iov[2].iov_len = rt->kind == ROUTE_ECHO ? c->body_len : rt->text_len;
+	r.content_length = iov[2].iov_len;
 	c->close_after = !c->keep_alive || rt->status >= 400 ||
 			 (c->srv->draining && !conn_next_started(c));
 	r.close = c->close_after;
 	r.keep_alive = !r.close && c->http10;
 	if (rt->kind != ROUTE_ECHO) {
-		iov[0].iov_base = (char *)response_fixed(&r, rt->text,
+		iov[1].iov_base = (char *)response_fixed(&r, rt->text,
 							 c->head_only,
-							 &iov[0].iov_len);
-		if (iov[0].iov_base) {
-			conn_send(c, iov, 1);
+							 &iov[1].iov_len);
+		if (iov[1].iov_base) {
+			conn_send(c, iov + first, 2 - first);
 			return;
 		}
 	}
-	iov[0].iov_base = head;
-	iov[0].iov_len = response_head(head, &r);
+	iov[1].iov_base = head;
+	iov[1].iov_len = response_head(head, &r);
 	if (c->head_only)
-		iov[1].iov_len = 0;
-	conn_send(c, iov, 2);
+		iov[2].iov_len = 0;
+	conn_send(c, iov + first, 3 - first);
 }
 
 /* An error answer; a HEAD request that parsed still gets no body. */
@@ -416,18 +425,27 @@ static void conn_dispatch(struct conn *c)
 	conn_respond(c);
 }
 
-/* "100 Continue" goes out alone, before any response is queued, so the
- * socket buffer is empty and takes all 25 bytes. */
+/* RFC 9110 §10.1.1: a "100 Continue" is a hint.  A client waits a moment
+ * for it, then sends its body anyway.  The socket may still hold answers
+ * to earlier requests the client has not read: when it takes none of the
+ * line, skip the hint; when it takes part, the rest goes out in front of
+ * the final response (conn_respond). */
 static void conn_continue(struct conn *c)
 {
-	static const char line[] = "HTTP/1.1 100 Continue\r\n\r\n";
 	ssize_t n;
 
 	do
-		n = send(c->w.fd, line, sizeof line - 1, MSG_NOSIGNAL);
+		n = send(c->w.fd, conn_continue_line, CONN_CONTINUE_LEN,
+			 MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
-	if (n != (ssize_t)sizeof line - 1)
+	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
+		log_debug("send: %s", strerror(errno));
 		conn_close(c);
+	} else if (n < 0) {
+		log_debug("100 Continue skipped: the socket is full");
+	} else {
+		c->continue_left = (unsigned char)(CONN_CONTINUE_LEN - (size_t)n);
+	}
 }
 
 static void conn_on_head(struct conn *c)

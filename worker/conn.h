@@ -37,6 +37,8 @@ struct conn {
 	unsigned http10 : 1;
 	unsigned head_only : 1;
 	unsigned grace : 1;	/* draining, idle: one more request may come */
+	unsigned char continue_left;	/* of a 100 Continue the socket
+					   took only part of */
 
 	/* The request being handled. */
 	char what[64];		/* "GET /sleep?ms=5", for the log */

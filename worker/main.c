@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "drain.h"
+#include "fdlimit.h"
 #include "listen.h"
 #include "log.h"
 #include "notify.h"
@@ -257,6 +258,7 @@ int main(int argc, char **argv)
 		return status;
 	log_init(argv[0], o.verbosity);
 	log_tag_child();
+	fdlimit_raise();	/* --max-connections is 10000 by default */
 	signal(SIGPIPE, SIG_IGN);	/* and MSG_NOSIGNAL on every send */
 	srandom((unsigned)time(NULL) ^ (unsigned)getpid());
 	srv.cfg = o.cfg;
