@@ -9,8 +9,12 @@ CC       ?= cc
 CFLAGS   ?= -O2 -g
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
+# The supervisor looks for its worker at ../libexec/prefork-supervisor/
+# from its own directory: keep BINDIR and LIBEXECDIR under one PREFIX.
+LIBEXECDIR ?= $(PREFIX)/libexec/prefork-supervisor
 MANDIR   ?= $(PREFIX)/share/man
 UNITDIR  ?= $(PREFIX)/lib/systemd/system
+UNIT     := prefork-supervisor.service
 VERSION  := 0.1.0
 
 WARN     := -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wpointer-arith \
@@ -104,17 +108,20 @@ fuzz:
 	tests/fuzz/run.sh $(FUZZ_SECONDS)
 
 install: all
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
-	install -m 755 supervisor/supervisor worker/worker $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBEXECDIR) \
+	    $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	install -m 755 supervisor/supervisor $(DESTDIR)$(BINDIR)/
+	install -m 755 worker/worker $(DESTDIR)$(LIBEXECDIR)/
 	install -m 644 man/supervisor.8 man/worker.8 $(DESTDIR)$(MANDIR)/man8/
-	sed 's|@BINDIR@|$(BINDIR)|g' supervisor/supervisor.service \
-	    > $(DESTDIR)$(UNITDIR)/supervisor.service
-	chmod 644 $(DESTDIR)$(UNITDIR)/supervisor.service
+	sed '/^Exec/s|@BINDIR@|$(BINDIR)|' supervisor/$(UNIT) \
+	    > $(DESTDIR)$(UNITDIR)/$(UNIT)
+	chmod 644 $(DESTDIR)$(UNITDIR)/$(UNIT)
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/supervisor $(DESTDIR)$(BINDIR)/worker \
+	rm -f $(DESTDIR)$(BINDIR)/supervisor $(DESTDIR)$(LIBEXECDIR)/worker \
 	      $(DESTDIR)$(MANDIR)/man8/supervisor.8 $(DESTDIR)$(MANDIR)/man8/worker.8 \
-	      $(DESTDIR)$(UNITDIR)/supervisor.service
+	      $(DESTDIR)$(UNITDIR)/$(UNIT)
+	-rmdir $(DESTDIR)$(LIBEXECDIR)
 
 clean:
 	rm -rf $(B) supervisor/supervisor worker/worker tests/unit/*.bin

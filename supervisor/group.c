@@ -240,23 +240,31 @@ size_t group_count(const struct group *g, size_t port, enum child_role role)
 	return n;
 }
 
-/* "serving: 4 workers on 2 ports (2 2 per port); last restart: ..." */
+/* "serving: 4 workers on 2 ports (2 per port); last restart: ...", or
+ * "(per port: 3 1)" once SIGTTIN or SIGTTOU made them differ. */
 static void group_status(struct group *g, char *buf, size_t size)
 {
-	size_t n = 0, total = 0, len;
+	size_t total = 0, len, first = group_count(g, 0, CHILD_WORKER);
+	int same = 1;
 
-	for (size_t p = 0; p < g->cfg->nports; p++)
-		total += group_count(g, p, CHILD_WORKER);
+	for (size_t p = 0; p < g->cfg->nports; p++) {
+		size_t n = group_count(g, p, CHILD_WORKER);
+		total += n;
+		same &= n == first;
+	}
 	len = (size_t)snprintf(buf, size, "serving: %zu worker%s on %zu "
 			       "port%s (", total, total == 1 ? "" : "s",
 			       g->cfg->nports, g->cfg->nports == 1 ? "" : "s");
-	for (size_t p = 0; p < g->cfg->nports && len < size; p++) {
-		n = group_count(g, p, CHILD_WORKER);
-		len += (size_t)snprintf(buf + len, size - len, "%s%zu",
-					p ? " " : "", n);
-	}
 	if (len < size)
-		snprintf(buf + len, size - len, " per port)%s%s",
+		len += (size_t)(same ? snprintf(buf + len, size - len,
+						"%zu per port", first)
+				     : snprintf(buf + len, size - len,
+						"per port:"));
+	for (size_t p = 0; !same && p < g->cfg->nports && len < size; p++)
+		len += (size_t)snprintf(buf + len, size - len, " %zu",
+					group_count(g, p, CHILD_WORKER));
+	if (len < size)
+		snprintf(buf + len, size - len, ")%s%s",
 			 g->roll.last[0] ? "; last restart: " : "",
 			 g->roll.last);
 }

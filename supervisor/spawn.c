@@ -49,45 +49,61 @@ static int spawn_executable(const char *path)
 	       access(path, X_OK) == 0;
 }
 
-/* Where -W is not given: beside our own binary (the installed layout),
- * then ../worker/worker from there (the build tree), then PATH. */
+/* Our own directory's parent: /usr/bin/supervisor gives /usr, the build
+ * tree's supervisor/supervisor gives the tree.  No /proc: trust argv[0]. */
+static void spawn_own_prefix(char *dir, size_t size, const char *self)
+{
+	char exe[PATH_MAX];
+	ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+	char *slash;
+
+	if (len < 0 && !realpath(self, exe))
+		snprintf(exe, sizeof exe, "%s", self);
+	else if (len >= 0)
+		exe[len] = '\0';
+	snprintf(dir, size, "%s", exe);
+	for (int up = 0; up < 2; up++) {
+		if (!(slash = strrchr(dir, '/'))) {
+			snprintf(dir, size, ".");
+			return;
+		}
+		*slash = '\0';
+	}
+	if (!dir[0])
+		snprintf(dir, size, "/");
+}
+
+/* Where -W is not given: where `make install` puts it, PREFIX/libexec/
+ * prefork-supervisor/worker (a plain "worker" on PATH could be anything),
+ * then the build tree's worker/worker.  A -W name without a slash is
+ * looked up in PATH, as the shell would. */
 static int spawn_find_worker(struct spawn_plan *p, const char *want,
-			     const char *self)
+			     const char *self, char *tried, size_t tried_len)
 {
 	char dir[PATH_MAX];
 	const char *path = getenv("PATH");
 	size_t n;
 
+	tried[0] = '\0';
 	if (want && strchr(want, '/')) {
 		snprintf(p->worker, sizeof p->worker, "%s", want);
 		return spawn_executable(want) ? 0 : -1;
 	}
 	if (!want) {
-		ssize_t len = readlink("/proc/self/exe", dir, sizeof dir - 1);
-		if (len < 0)	/* no /proc: trust argv[0] */
-			len = (ssize_t)snprintf(dir, sizeof dir, "%s", self);
-		if (len >= (ssize_t)sizeof dir)
-			len = sizeof dir - 1;
-		dir[len] = '\0';
-		char *slash = strrchr(dir, '/');
-		if (slash) {
-			*slash = '\0';
-			snprintf(p->worker, sizeof p->worker, "%s/worker", dir);
-			if (spawn_executable(p->worker))
-				return 0;
-			snprintf(p->worker, sizeof p->worker,
-				 "%s/../worker/worker", dir);
-			if (spawn_executable(p->worker)) {
-				/* Named without the "..": the log shows
-				 * where it is. */
-				char real[PATH_MAX];
-				if (realpath(p->worker, real))
-					snprintf(p->worker, sizeof p->worker,
-						 "%s", real);
-				return 0;
-			}
-		}
-		want = "worker";
+		spawn_own_prefix(dir, sizeof dir, self);
+		const char *top = strcmp(dir, "/") ? dir : "";
+		snprintf(p->worker, sizeof p->worker,
+			 "%s/libexec/prefork-supervisor/worker", top);
+		if (spawn_executable(p->worker))
+			return 0;
+		snprintf(tried, tried_len, "%s", p->worker);
+		snprintf(p->worker, sizeof p->worker, "%s/worker/worker", top);
+		if (spawn_executable(p->worker))
+			return 0;
+		n = strlen(tried);
+		snprintf(tried + n, tried_len - n, ", %s", p->worker);
+		errno = ENOENT;
+		return -1;
 	}
 	for (path = path ? path : "/usr/local/bin:/usr/bin:/bin"; *path;
 	     path += n + (path[n] == ':')) {
@@ -98,6 +114,8 @@ static int spawn_find_worker(struct spawn_plan *p, const char *want,
 			return 0;
 	}
 	snprintf(p->worker, sizeof p->worker, "%s", want);
+	snprintf(tried, tried_len, "PATH=%s", getenv("PATH") ? getenv("PATH") :
+		 "/usr/local/bin:/usr/bin:/bin");
 	errno = ENOENT;
 	return -1;
 }
@@ -209,10 +227,19 @@ int spawn_prepare(struct spawn_plan *p, const struct config *c,
 
 int spawn_lookup(struct spawn_plan *p, char *err, size_t errlen)
 {
-	if (spawn_find_worker(p, p->want, p->self) == 0)
+	char tried[2 * PATH_MAX + 8];
+
+	if (spawn_find_worker(p, p->want, p->self, tried, sizeof tried) == 0)
 		return 0;
-	snprintf(err, errlen, "cannot execute worker '%s': %s", p->worker,
-		 strerror(errno));
+	if (!p->want)
+		snprintf(err, errlen, "cannot find the worker (looked for %s); "
+			 "give --worker PATH", tried);
+	else if (tried[0])
+		snprintf(err, errlen, "cannot execute worker '%s': %s (looked "
+			 "in %s)", p->worker, strerror(errno), tried);
+	else
+		snprintf(err, errlen, "cannot execute worker '%s': %s",
+			 p->worker, strerror(errno));
 	return -1;
 }
 

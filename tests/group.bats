@@ -229,6 +229,40 @@ connect_outcome() {
 	port_closed 8889
 }
 
+@test "make install: the worker in libexec, found there; a unit named for no Debian package" {
+	# Only an install of what is built: a make that would rebuild here
+	# would change the binaries under the other tests.
+	make -s -q -C "$TOP" all || skip "the tree is not built with these flags"
+	local d=$BATS_TEST_TMPDIR/dest
+	make -s -C "$TOP" install DESTDIR="$d" PREFIX=/usr
+	run bash -c "cd '$d' && find . -type f | sort"
+	echo "$output"
+	[ "$output" = "./usr/bin/supervisor
+./usr/lib/systemd/system/prefork-supervisor.service
+./usr/libexec/prefork-supervisor/worker
+./usr/share/man/man8/supervisor.8
+./usr/share/man/man8/worker.8" ]
+	# Only ExecStart's path is filled in; the rest is the file as shipped.
+	local unit=$d/usr/lib/systemd/system/prefork-supervisor.service
+	grep -qx 'ExecStart=/usr/bin/supervisor .*' "$unit"
+	diff <(grep -v '^ExecStart=' "$TOP/supervisor/prefork-supervisor.service") \
+		<(grep -v '^ExecStart=' "$unit")
+	# The installed supervisor finds the installed worker.
+	PORT=$(free_port)
+	"$d/usr/bin/supervisor" -p "127.0.0.1:$PORT" 2>"$LOG" &
+	SUP=$!
+	wait_until 10 port_open "$PORT"
+	[ "$(curl -s "http://127.0.0.1:$PORT/")" = "Hello World" ]
+	grep -q "worker $d/usr/libexec/prefork-supervisor/worker, " "$LOG"
+	stop_sup TERM
+	[ "$status" -eq 0 ]
+	# Without it, the error says where it looked.
+	rm "$d/usr/libexec/prefork-supervisor/worker"
+	run "$d/usr/bin/supervisor" -p "127.0.0.1:$PORT"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"cannot find the worker (looked for $d/usr/libexec/prefork-supervisor/worker, $d/usr/worker/worker); give --worker PATH"* ]]
+}
+
 @test "on the journal: <N> prefixes, no own name; workers say which they are" {
 	: > "$LOG"
 	# The check is stderr's device:inode, whatever kind of file it is.

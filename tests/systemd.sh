@@ -5,8 +5,11 @@
 # minbase tree, installs the freshly built binaries and unit with
 # `make install DESTDIR=...` (bound read-only onto the container's
 # /usr/local, over a throw-away overlay: the cache stays clean), and checks
-# the scenarios of issue 4:
-#   1. start: both ports answer; stop: Result=success, status 0, quick
+# these scenarios, each with the shipped, sandboxed unit (a copy of it with
+# a drop-in):
+#   0. lint: systemd-analyze verify, and security exposure 2.0 or below
+#   1. start: both ports answer, from a dynamic user with no capability;
+#      stop: Result=success, status 0, quick
 #   2. --fail-after 1: Result=exit-code, status 1, restarted (NRestarts >= 1)
 #   3. KillMode=control-group: stop still succeeds, in-flight /sleep answered
 #   4. Type=notify: active only once the ports answer (never, when a worker
@@ -17,7 +20,6 @@
 #      worker pid changes, a client loop gets 200 before, during and after,
 #      the unit shows "reloading" and returns to "active", the stop after it
 #      ends with Result=success
-# plus `systemd-analyze verify` of the installed unit (any output fails).
 #
 # Needs root, systemd-container (systemd-nspawn), util-linux (nsenter) and,
 # the first time, debootstrap and Debian's archive. Without them, or when
@@ -47,6 +49,9 @@ ROOTFS=${SUPTEST_ROOTFS:-/var/cache/supervisor-systemd-test/$SUITE}
 INCLUDE=systemd,systemd-sysv,dbus,procps
 STAMP="debootstrap --variant=minbase --include=$INCLUDE $SUITE"
 BIN=/usr/local/bin
+LIBEXEC=/usr/local/libexec/prefork-supervisor
+UNIT=prefork-supervisor.service
+BUILDING=
 
 WORK=
 NSPAWN=
@@ -96,6 +101,8 @@ cleanup() {
 		fi
 		wait "$NSPAWN" 2>/dev/null
 	fi
+	# A root tree half built when we were stopped: 245 MB nobody will use.
+	[ -n "$BUILDING" ] && rm -rf --one-file-system "$BUILDING"
 	for d in "${CGROUPS[@]}"; do
 		[ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
 	done
@@ -119,7 +126,7 @@ for c in systemd-nspawn nsenter timeout; do
 	command -v "$c" >/dev/null ||
 		skip "$c not found (apt-get install systemd-container util-linux coreutils)"
 done
-for f in supervisor/supervisor worker/worker supervisor/supervisor.service; do
+for f in supervisor/supervisor worker/worker supervisor/$UNIT; do
 	[ -e "$TOP/$f" ] || die "$f missing: run make first"
 done
 
@@ -158,7 +165,10 @@ ensure_rootfs() {
 	flock -w 400 8 || skip "timed out waiting for $ROOTFS.lock"
 	if ! rootfs_ok; then
 		mirror=$(apt_mirror)
+		# Left by a build that was SIGKILLed (we hold the lock).
+		rm -rf --one-file-system "$ROOTFS".tmp.*
 		tmp="$ROOTFS.tmp.$$"
+		BUILDING=$tmp
 		echo "building $ROOTFS: $STAMP from $mirror (once; about a minute)"
 		t0=$(now_ms)
 		if ! timeout 400 debootstrap --variant=minbase --include="$INCLUDE" \
@@ -170,6 +180,7 @@ ensure_rootfs() {
 		echo "$STAMP" >"$tmp/.suptest-stamp"
 		rm -rf --one-file-system "$ROOTFS"
 		mv "$tmp" "$ROOTFS" || die "cannot move $tmp to $ROOTFS"
+		BUILDING=
 		echo "root file system built in $(secs $(($(now_ms) - t0))) s"
 	fi
 	exec 8>&-
@@ -181,10 +192,10 @@ install_tree() {
 	make -C "$TOP" --no-print-directory install PREFIX=/usr/local \
 		DESTDIR="$WORK/dest" >"$WORK/install.log" 2>&1 ||
 		{ cat "$WORK/install.log"; die "make install DESTDIR=$WORK/dest failed"; }
-	[ -x "$WORK/dest$BIN/supervisor" ] && [ -x "$WORK/dest$BIN/worker" ] ||
-		die "make install did not install both binaries in $BIN"
+	[ -x "$WORK/dest$BIN/supervisor" ] && [ -x "$WORK/dest$LIBEXEC/worker" ] ||
+		die "make install did not install $BIN/supervisor and $LIBEXEC/worker"
 	# The minbase tree has no sanitizer runtimes.
-	if [[ $(ldd "$WORK/dest$BIN/supervisor" "$WORK/dest$BIN/worker" 2>/dev/null) == *lib[au][sb]san* ]]; then
+	if [[ $(ldd "$WORK/dest$BIN/supervisor" "$WORK/dest$LIBEXEC/worker" 2>/dev/null) == *lib[au][sb]san* ]]; then
 		skip "the binaries are a SANITIZE=1 build, which the container cannot run (make clean first)"
 	fi
 
@@ -204,15 +215,16 @@ install_tree() {
 	cat >"$WORK/opt/slow-worker" <<-EOF
 		#!/bin/sh
 		sleep 0.4
-		exec $BIN/worker "\$@"
+		exec $LIBEXEC/worker "\$@"
 	EOF
 	chmod 755 "$WORK/opt/slow-worker"
 }
 
 # The unit as installed with real paths (PREFIX in the work directory, no
-# DESTDIR), so that verify checks ExecStart and the man pages too.
+# DESTDIR), so that verify checks ExecStart and the man pages too; and its
+# sandbox, which must keep `systemd-analyze security` at 2.0 or below.
 lint_unit() {
-	local out unit="$WORK/lint/lib/systemd/system/supervisor.service"
+	local out level unit="$WORK/lint/lib/systemd/system/$UNIT"
 	if ! command -v systemd-analyze >/dev/null; then
 		echo "SKIP lint: systemd-analyze not found"
 		return
@@ -224,9 +236,16 @@ lint_unit() {
 	fi
 	out=$(MANPATH="$WORK/lint/share/man" systemd-analyze verify "$unit" 2>&1)
 	if [ $? -ne 0 ] || [ -n "$out" ] || grep -q '@[A-Z]*@' "$unit"; then
-		fail_line 0 "lint" "systemd-analyze verify supervisor.service:" "$out"
+		fail_line 0 "lint" "systemd-analyze verify $UNIT:" "$out"
+		return
+	fi
+	out=$(systemd-analyze security --offline=yes "$unit" 2>&1)
+	level=$(sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\) .*/\1/p' <<<"$out")
+	if [ -z "$level" ] || ! awk -v l="$level" 'BEGIN { exit !(l <= 2.0) }'; then
+		fail_line 0 "lint" "systemd-analyze security --offline=yes $UNIT: exposure ${level:-unknown} (want 2.0 or below)" \
+			"$(grep -E '✗|Overall' <<<"$out" | head -n 20)"
 	else
-		pass_line 0 "lint" "systemd-analyze verify supervisor.service: no output"
+		pass_line 0 "lint" "systemd-analyze verify $UNIT: no output; security --offline=yes: exposure $level"
 	fi
 }
 
@@ -438,7 +457,7 @@ journal_format() {
 # wanted by multi-user.target: a unit that stopped cleanly would otherwise
 # be unloaded, and `systemctl show` would print defaults.
 setup_units() {
-	local shipped=/usr/local/lib/systemd/system/supervisor.service u
+	local shipped=/usr/local/lib/systemd/system/$UNIT u
 	in_ct grep -q "^ExecStart=$BIN/supervisor" "$shipped" ||
 		die "installed $shipped does not start $BIN/supervisor"
 	for u in sup-fail sup-cg sup-notify sup-notify-bad sup-stubborn sup-reload; do
@@ -497,7 +516,7 @@ setup_units() {
 # --- the scenarios ---------------------------------------------------------------
 
 scenario1() {
-	local u=supervisor.service p r t0 dt=0
+	local u=$UNIT p r t0 dt=0 pid st
 	in_ct systemctl start "$u" || bad "systemctl start $u failed"
 	for p in 8888 8889; do
 		wait_http "$p" || bad "port $p: no 200 on /healthz within 20 s"
@@ -505,6 +524,15 @@ scenario1() {
 		is_200 "$r" && [[ $r == *"Hello World"* ]] ||
 			bad "port $p: GET / answered: ${r:0:80}"
 	done
+	# The sandbox is what runs: a user made for the unit, no capability.
+	pid=$(in_ct systemctl show -p MainPID --value "$u")
+	st=$(in_ct cat "/proc/$pid/status" 2>/dev/null)
+	local uid cap
+	uid=$(sed -n 's/^Uid:[[:space:]]*\([0-9]*\).*/\1/p' <<<"$st")
+	cap=$(sed -n 's/^CapEff:[[:space:]]*//p' <<<"$st")
+	[ -n "$uid" ] && [ "$uid" -ne 0 ] ||
+		bad "the supervisor (pid $pid) runs as uid ${uid:-?}, not a dynamic user"
+	[[ $cap =~ ^0+$ ]] || bad "the supervisor's CapEff is ${cap:-?}, not empty"
 	t0=$(now_ms)
 	in_ct systemctl stop "$u" || bad "systemctl stop $u failed"
 	dt=$(($(now_ms) - t0))
@@ -519,7 +547,7 @@ scenario1() {
 	[ "$dt" -lt 2500 ] || bad "idle stop took $(secs "$dt") s (drain timeout is 5 s)"
 	no_systemd_kill "$u"
 	journal_format "$u"
-	finish 1 "start/stop" "$u" "GET / on 8888 8889; idle stop took $(secs "$dt") s; $JOURNAL_NOTICE journal lines at notice or above"
+	finish 1 "start/stop" "$u" "GET / on 8888 8889 from uid ${uid:-?}, CapEff ${cap:-?}; idle stop took $(secs "$dt") s; $JOURNAL_NOTICE journal lines at notice or above"
 }
 
 scenario2() {
