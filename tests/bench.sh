@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # make bench: the worker beside nginx, in one run, on 127.0.0.1 only.
 #   throughput  wrk on / against 1 and 2 workers and nginx with 1 and 2
-#               worker processes, alternating rounds; medians and ratio
+#               worker processes, alternating rounds; medians and ratio;
+#               keep-alive, then a new connection per request (with the
+#               system calls per connection, from the kernel's tracepoints)
 #   memory      VmRSS idle, after the load, with 10,000 idle keep-alive
 #               connections (each has had one request answered)
 #   lifecycle   start, stop and cascade of the supervisor, start and
@@ -10,8 +12,8 @@
 #               connection per request), 20 SIGHUPs, beside nginx's reload;
 #               then a broken build, every restart refused
 # Prints a markdown table and writes it to bench-results.md at the top.
-# Environment: BENCH_ROUNDS (3), BENCH_SECONDS (5), BENCH_CONNS (10000),
-# BENCH_LIFECYCLE (10), BENCH_RESTARTS (20).
+# Environment: BENCH_ROUNDS (3), BENCH_CLOSE_ROUNDS (5), BENCH_SECONDS (5),
+# BENCH_CONNS (10000), BENCH_LIFECYCLE (10), BENCH_RESTARTS (20).
 set -euo pipefail
 
 TOP="$(cd "$(dirname "$0")/.." && pwd)"
@@ -19,6 +21,8 @@ SUPERVISOR="$TOP/supervisor/supervisor"
 WORKER="$TOP/worker/worker"
 OUT="$TOP/bench-results.md"
 ROUNDS=${BENCH_ROUNDS:-3}
+# A new connection per request varies more from round to round.
+CROUNDS=${BENCH_CLOSE_ROUNDS:-5}
 SECS=${BENCH_SECONDS:-5}
 CONNS=${BENCH_CONNS:-10000}
 LIFE=${BENCH_LIFECYCLE:-10}
@@ -48,7 +52,11 @@ done
 
 PIDS=()
 cleanup() {
-	local p
+	local p e=${TRACEFS:-/sys/kernel/tracing}/events/raw_syscalls/sys_exit
+	if [ -w "$e/enable" ]; then	# stopped while counting system calls
+		echo 0 >"$e/enable"
+		echo 0 >"$e/filter"
+	fi
 	for p in "${PIDS[@]}"; do
 		kill -TERM "$p" 2>/dev/null || true
 	done
@@ -177,11 +185,16 @@ cpu_ticks() {
 TICK_US=$((1000000 / $(getconf CLK_TCK)))
 
 # Sets WRK_RPS, wrk's requests/s, and WRK_CPU, the server's CPU time per
-# request in µs; a run with errors or non-2xx answers is flagged.
+# request in µs; a run with errors or non-2xx answers is flagged.  WRK is
+# how wrk connects: 64 keep-alive connections, or CLOSE_WRK's 16 that each
+# send one request with "Connection: close".
+KEEP_WRK=(-t1 -c64)
+CLOSE_WRK=(-t1 -c16 -H "Connection: close")
+WRK=("${KEEP_WRK[@]}")
 run_wrk() {	# PORT LABEL SERVER-PID...
 	local out reqs t0 t1
 	t0=$(cpu_ticks "${@:3}")
-	out=$(wrk -t1 -c64 -d"${SECS}s" "http://127.0.0.1:$1/")
+	out=$(wrk "${WRK[@]}" -d"${SECS}s" "http://127.0.0.1:$1/")
 	t1=$(cpu_ticks "${@:3}")
 	WRK_RPS=$(awk '/^Requests\/sec:/ { printf "%.0f", $2 }' <<<"$out")
 	reqs=$(awk '/requests in/ { print $1 }' <<<"$out")
@@ -193,6 +206,51 @@ run_wrk() {	# PORT LABEL SERVER-PID...
 		note "$2: $(grep -E 'Non-2xx|Socket errors' <<<"$out" | tr -s ' ')"
 	fi
 }
+# Sets SYSCALLS, the system calls per connection of the server processes
+# (all of them, divided by the accept4 calls that returned a connection),
+# and SYSCALL_MIX, the main ones per connection, over 1 s of CLOSE_WRK.
+# Counted by the kernel's raw_syscalls tracepoints, filtered to these
+# pids: strace -c would slow the server so much that its accept queue
+# never empties, and it would count another program's system calls.
+TRACEFS=/sys/kernel/tracing
+[ -d "$TRACEFS/events/raw_syscalls" ] || TRACEFS=/sys/kernel/debug/tracing
+syscalls_per_conn() {	# PORT SERVER-PID...
+	local p filter='' e=$TRACEFS/events/raw_syscalls
+	SYSCALLS='?' SYSCALL_MIX=
+	[ -w "$e/sys_exit/enable" ] || return 0
+	for p in "${@:2}"; do filter="$filter${filter:+ || }common_pid == $p"; done
+	echo 0 >"$TRACEFS/tracing_on"
+	echo >"$TRACEFS/trace"
+	echo 8192 >"$TRACEFS/buffer_size_kb"
+	echo "$filter" >"$e/sys_exit/filter"
+	echo 1 >"$e/sys_exit/enable"
+	wrk "${CLOSE_WRK[@]}" -d3s "http://127.0.0.1:$1/" >/dev/null &
+	local w=$!
+	sleep 1
+	echo 1 >"$TRACEFS/tracing_on"
+	sleep 1
+	echo 0 >"$TRACEFS/tracing_on"
+	wait "$w"
+	echo 0 >"$e/sys_exit/enable"
+	echo 0 >"$e/sys_exit/filter"
+	# x86_64 numbers: accept4 288, read 0, sendto 44, close 3,
+	# epoll_wait 232, epoll_ctl 233, setsockopt 54, shutdown 48,
+	# writev 20, recvfrom 45.
+	read -r SYSCALLS SYSCALL_MIX < <(awk '
+		/sys_exit: NR / { n = $0; sub(/.*NR /, "", n); split(n, f, " ")
+			all++; c[f[1]]++
+			if (f[1] == 288 && f[3] + 0 >= 0) conns++ }
+		END { if (!conns) { print "?"; exit }
+			name[288] = "accept4"; name[0] = "read"; name[44] = "sendto"
+			name[3] = "close"; name[232] = "epoll_wait"; name[233] = "epoll_ctl"
+			name[54] = "setsockopt"; name[48] = "shutdown"
+			name[20] = "writev"; name[45] = "recvfrom"
+			printf "%.1f", all / conns
+			for (k in name) if (c[k]) printf " %s=%.2f", name[k], c[k] / conns
+			print "" }' "$TRACEFS/trace")
+	echo >"$TRACEFS/trace"
+}
+
 median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 }
 	END { if (NR % 2) print v[(NR + 1) / 2];
 	      else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
@@ -205,7 +263,7 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((CONNS + 100)) ]; t
 fi
 
 # ---- throughput, and RSS idle / after load -----------------------------
-declare -A RPS_W RPS_N CPU_W CPU_N RSS ANON
+declare -A RPS_W RPS_N CPU_W CPU_N RSS ANON CRPS_W CRPS_N CCPU_W CCPU_N SYS_W SYS_N
 for n in 1 2; do
 	pw=$(free_port)
 	pn=$(free_port)
@@ -237,6 +295,27 @@ for n in 1 2; do
 	done
 	CPU_W[$n]=$(median "${wc[@]}")
 	CPU_N[$n]=$(median "${nc[@]}")
+	WRK=("${CLOSE_WRK[@]}")
+	cw=() cn=() cwc=() cnc=()
+	for ((r = 1; r <= CROUNDS; r++)); do
+		run_wrk "$pw" "worker x$n, close" "${wpids[@]}"
+		cw+=("$WRK_RPS") cwc+=("$WRK_CPU")
+		run_wrk "$pn" "nginx x$n, close" "${npids[@]}"
+		cn+=("$WRK_RPS") cnc+=("$WRK_CPU")
+		note "$n worker(s), round $r, a connection per request: worker" \
+			"${cw[-1]}/s ${cwc[-1]} µs, nginx ${cn[-1]}/s ${cnc[-1]} µs"
+	done
+	WRK=("${KEEP_WRK[@]}")
+	CRPS_W[$n]=$(median "${cw[@]}")
+	CRPS_N[$n]=$(median "${cn[@]}")
+	CCPU_W[$n]=$(median "${cwc[@]}")
+	CCPU_N[$n]=$(median "${cnc[@]}")
+	CRPS_W[all_$n]="${cw[*]}"
+	CRPS_N[all_$n]="${cn[*]}"
+	syscalls_per_conn "$pw" "${wpids[@]}"
+	SYS_W[$n]=$SYSCALLS SYS_W[mix_$n]=$SYSCALL_MIX
+	syscalls_per_conn "$pn" "${npids[@]}"
+	SYS_N[$n]=$SYSCALLS SYS_N[mix_$n]=$SYSCALL_MIX
 	sleep 0.2
 	RSS[w_load_$n]=$(rss_sum VmRSS "${wpids[@]}")
 	ANON[w_load_$n]=$(rss_sum RssAnon "${wpids[@]}")
@@ -383,6 +462,15 @@ mem_cell() { echo "$(kib_to_mib "${RSS[$1]}") ($(kib_to_mib "${ANON[$1]}"))"; }
 		echo "| server CPU per request, $n worker(s), µs (median) | ${CPU_W[$n]} | ${CPU_N[$n]} | $(ratio "${CPU_W[$n]}" "${CPU_N[$n]}") |"
 	done
 	for n in 1 2; do
+		echo "| new connection per request: requests/s, $n worker(s) (median of $CROUNDS) | ${CRPS_W[$n]} | ${CRPS_N[$n]} | $(ratio "${CRPS_W[$n]}" "${CRPS_N[$n]}") |"
+	done
+	for n in 1 2; do
+		echo "| new connection per request: server CPU per request, $n worker(s), µs (median) | ${CCPU_W[$n]} | ${CCPU_N[$n]} | $(ratio "${CCPU_W[$n]}" "${CCPU_N[$n]}") |"
+	done
+	for n in 1 2; do
+		echo "| new connection per request: system calls per connection, $n worker(s) | ${SYS_W[$n]} | ${SYS_N[$n]} | $(ratio "${SYS_W[$n]}" "${SYS_N[$n]}") |"
+	done
+	for n in 1 2; do
 		for k in idle load; do
 			echo "| RSS $([ $k = idle ] && echo idle || echo after the load), $n worker(s), MiB (anon) | $(mem_cell w_${k}_$n) | $(mem_cell n_${k}_$n) | $(ratio "${RSS[w_${k}_$n]}" "${RSS[n_${k}_$n]}") |"
 		done
@@ -398,7 +486,9 @@ mem_cell() { echo "$(kib_to_mib "${RSS[$1]}") ($(kib_to_mib "${ANON[$1]}"))"; }
 	echo "| killed worker (SIGKILL) → supervisor exit, ms | $s_cascade | – | – |"
 	echo
 	echo "Per-round requests/s — 1 worker: ${RPS_W[all_1]}; nginx: ${RPS_N[all_1]};" \
-		"2 workers: ${RPS_W[all_2]}; nginx: ${RPS_N[all_2]}."
+		"2 workers: ${RPS_W[all_2]}; nginx: ${RPS_N[all_2]}; a new connection per" \
+		"request, 1 worker: ${CRPS_W[all_1]}; nginx: ${CRPS_N[all_1]}; 2 workers:" \
+		"${CRPS_W[all_2]}; nginx: ${CRPS_N[all_2]}."
 	echo "Server CPU = user + system time of the worker processes (nginx: its workers)"
 	echo "over a round, from /proc/PID/stat, divided by the requests wrk counted: wrk"
 	echo "with one thread is the bottleneck here, so this is the server's cost."
@@ -411,8 +501,14 @@ mem_cell() { echo "$(kib_to_mib "${RSS[$1]}") ($(kib_to_mib "${ANON[$1]}"))"; }
 	echo "\`worker_connections 1024\` except for the $CONNS connections"
 	echo "(\`$((CONNS + 500))\`): it preallocates them, hence its higher idle RSS there."
 	echo
-	echo "Commands: \`wrk -t1 -c64 -d${SECS}s http://127.0.0.1:PORT/\`, rounds alternating"
-	echo "worker, nginx ($ROUNDS each); \`worker -q -p 127.0.0.1:PORT --max-connections $((CONNS + 500))\`;"
+	echo "Commands: \`wrk -t1 -c64 -d${SECS}s http://127.0.0.1:PORT/\` (keep-alive) and"
+	echo "\`wrk -t1 -c16 -H 'Connection: close' -d${SECS}s\` (a new connection per request),"
+	echo "rounds alternating worker, nginx ($ROUNDS and $CROUNDS each). System calls per connection: the"
+	echo "kernel's raw_syscalls:sys_exit tracepoint filtered to the server's pids, 1 s into a"
+	echo "separate run of the second, every call divided by the accept4 calls that returned"
+	echo "a connection; per call, 1 worker: ${SYS_W[mix_1]}; nginx: ${SYS_N[mix_1]};"
+	echo "2 workers: ${SYS_W[mix_2]}; nginx: ${SYS_N[mix_2]}."
+	echo "Servers: \`worker -q -p 127.0.0.1:PORT --max-connections $((CONNS + 500))\`;"
 	echo "\`supervisor -q -w 2 -p 127.0.0.1:PORT\`; nginx $("$NGINX" -v 2>&1 | sed 's/.*\///')"
 	echo "\`-p DIR -c DIR/nginx.conf\` with \`worker_processes 1|2\`, \`access_log off\`,"
 	echo "\`keepalive_requests 100000000\`, \`return 200 \"Hello World\\n\"\`;"
