@@ -200,6 +200,41 @@ stop_worker() {
 	[[ "$output" == *"Re-using existing connection"* || "$output" == *"Reusing existing"* ]]
 }
 
+@test "Connection: close: closed at once after the answer, while the client still holds its end" {
+	start_worker
+	local base fd
+	base=$(ls "/proc/$WPID/fd" | wc -l)
+	exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' >&"$fd"
+	run timeout 5 cat <&"$fd"	# the answer, then EOF
+	[ "$status" -eq 0 ]
+	[[ "$output" == "HTTP/1.1 200 OK"*$'\r\nConnection: close\r\n'*"Hello World" ]]
+	# RFC 9112 §9.6: it said close and sent nothing more, so no
+	# lingering close waits for its FIN (that would hold the socket for
+	# up to a second): the worker's descriptor is gone already.
+	local i n
+	for i in 1 2 3 4 5; do
+		n=$(ls "/proc/$WPID/fd" | wc -l)
+		[ "$n" -le "$base" ] && break
+		sleep 0.05
+	done
+	exec {fd}>&-
+	echo "worker fds: $base before, $n after the answer"
+	[ "$n" -le "$base" ]
+}
+
+@test "Connection: close with more bytes behind it: a lingering close, EOF and no reset" {
+	start_worker
+	# A client that breaks its word and pipelines behind "close": the
+	# unread bytes would make close(2) send a reset; the worker drains
+	# them first, so the answer is read whole and then EOF.
+	send 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n'
+	[ "$output" = "200 EOF" ]
+	# HTTP/1.0 without keep-alive also closes at once, cleanly.
+	send 'GET / HTTP/1.0\r\n\r\n'
+	[ "$output" = "200 EOF" ]
+}
+
 @test "pipelined requests are answered in order" {
 	start_worker
 	send 'GET /sleep?ms=200 HTTP/1.1\r\nHost: a\r\n\r\nGET /nowhere HTTP/1.1\r\nHost: a\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n'

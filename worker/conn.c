@@ -19,6 +19,8 @@
 #define CONN_BUF_SIZE (HTTP_HEAD_MAX + 512)	/* a whole head fits */
 #define CONN_LINGER_MS 1000
 #define CONN_POOL_KEEP 64	/* free input buffers kept for reuse */
+/* Edge-triggered; EPOLLOUT is added at the first short write (conn_send). */
+#define CONN_EVENTS (EPOLLIN | EPOLLRDHUP | EPOLLET)
 
 /* One request is parsed at a time, and everything a response needs is
  * copied out of it before the next parse: one instance serves all. */
@@ -268,6 +270,15 @@ static void conn_skip_empty_lines(struct conn *c)
 		c->in_start += 2;
 }
 
+/* RFC 9112 §9.6: a client that sent "close" sends no more requests.  When
+ * nothing else is in the socket either, no reset is to be feared: close at
+ * once after the answer, no lingering close. */
+static int conn_ends_clean(const struct conn *c)
+{
+	return c->close_after && c->peer_closing && conn_buffered(c) == 0 &&
+	       !c->readable;
+}
+
 static void conn_response_done(struct conn *c)
 {
 	struct server *s = c->srv;
@@ -283,8 +294,10 @@ static void conn_response_done(struct conn *c)
 	free(c->body);
 	c->body = NULL;
 	conn_skip_empty_lines(c);
-	if (c->close_after ||
-	    (s->draining && conn_buffered(c) == 0)) {
+	if (conn_ends_clean(c)) {
+		conn_close(c);
+	} else if (c->close_after ||
+		   (s->draining && conn_buffered(c) == 0)) {
 		conn_linger(c);
 	} else if (conn_buffered(c) > 0) {
 		c->state = CONN_READ_HEAD;	/* pipelined: parse it now */
@@ -305,14 +318,18 @@ static void conn_send(struct conn *c, struct iovec *iov, int iovcnt)
 {
 	struct msghdr msg = { .msg_iov = iov, .msg_iovlen = (size_t)iovcnt };
 	size_t total = 0, off = 0;
+	/* Closing right after: MSG_MORE holds the answer back for a moment,
+	 * and close(2) sends it with the FIN in one segment (tcp_send_fin
+	 * tacks the FIN onto an unsent tail), one packet less for both. */
+	int flags = MSG_NOSIGNAL | (conn_ends_clean(c) ? MSG_MORE : 0);
 	ssize_t n;
 
 	for (int i = 0; i < iovcnt; i++)
 		total += iov[i].iov_len;
 	do
 		n = iovcnt == 1 ?
-		    send(c->w.fd, iov[0].iov_base, total, MSG_NOSIGNAL) :
-		    sendmsg(c->w.fd, &msg, MSG_NOSIGNAL);
+		    send(c->w.fd, iov[0].iov_base, total, flags) :
+		    sendmsg(c->w.fd, &msg, flags);
 	while (n < 0 && errno == EINTR);
 	if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK) {
 		log_debug("send: %s", strerror(errno));
@@ -347,6 +364,18 @@ static void conn_send(struct conn *c, struct iovec *iov, int iovcnt)
 	c->body = NULL;
 	c->state = CONN_WRITE;
 	conn_timer(c, c->srv->cfg.idle_timeout_ms);
+	/* Watched for EPOLLOUT only from the first short write on: a new
+	 * socket is writable at once, and that event would cost every
+	 * client a wake-up for nothing.  MOD reports a socket that is
+	 * writable already, so no edge is missed. */
+	if (!c->watch_out) {
+		if (loop_mod(&c->srv->loop, &c->w, CONN_EVENTS | EPOLLOUT) < 0) {
+			log_err("epoll_ctl: %s", strerror(errno));
+			conn_close(c);
+			return;
+		}
+		c->watch_out = 1;
+	}
 }
 
 /* While draining, a response closes the connection unless a request has
@@ -406,8 +435,10 @@ static void conn_fail(struct conn *c, int status)
 	conn_respond(c);
 }
 
+/* The whole request is read: head, and body if any. */
 static void conn_dispatch(struct conn *c)
 {
+	c->peer_closing = !c->keep_alive;
 	switch (c->route.kind) {
 	case ROUTE_SLEEP:
 		c->state = CONN_IN_FLIGHT;
@@ -739,7 +770,6 @@ void conn_drain(struct conn *c)
 int conn_open(struct server *s, int fd)
 {
 	struct conn *c;
-	int one = 1;
 
 	if (timer_heap_reserve(&s->loop.timers,
 			       (size_t)(s->nconns + s->nevents) + 8) < 0)
@@ -752,11 +782,16 @@ int conn_open(struct server *s, int fd)
 	c->srv = s;
 	c->timer.fn = conn_on_timer;
 	c->state = CONN_READ_HEAD;
-	c->readable = 1;
-	/* Responses leave in one write: Nagle would only add delay. */
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	if (loop_add(&s->loop, &c->w,
-		     EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
+	if (!s->nodelay_inherited) {
+		int one = 1;	/* see listen.c: our own listeners pass it on */
+		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
+				 sizeof one);
+	}
+	/* No read yet: the request seldom comes with the handshake, and a
+	 * read that says EAGAIN would be one system call per client for
+	 * nothing.  EPOLL_CTL_ADD reports a socket that is readable already,
+	 * so no edge is missed. */
+	if (loop_add(&s->loop, &c->w, CONN_EVENTS) < 0) {
 		log_err("epoll_ctl: %s", strerror(errno));
 		free(c);
 		return -1;
@@ -767,6 +802,5 @@ int conn_open(struct server *s, int fd)
 	s->conns = c;
 	s->nconns++;
 	conn_timer(c, s->cfg.header_timeout_ms);
-	conn_run(c);
 	return 0;
 }

@@ -37,6 +37,9 @@ struct conn {
 	unsigned http10 : 1;
 	unsigned head_only : 1;
 	unsigned grace : 1;	/* draining, idle: one more request may come */
+	unsigned peer_closing : 1;	/* it said close, and all it sent of
+					   this request is read */
+	unsigned watch_out : 1;		/* EPOLLOUT is in its epoll events */
 	unsigned char continue_left;	/* of a 100 Continue the socket
 					   took only part of */
 

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <linux/filter.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -95,6 +96,11 @@ static int listen_try(const struct listen_addr *a)
 	if (fd < 0)
 		return -1;
 	if (setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0)
+		goto fail;
+	/* Linux copies TCP_NODELAY to every connection accepted here: the
+	 * workers need not set it on each (an answer leaves in one write,
+	 * and Nagle would only delay it). */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one) < 0)
 		goto fail;
 	/* An "any" IPv6 socket must take IPv4 too, whatever the sysctl says. */
 	if (family == AF_INET6 &&

@@ -4,6 +4,8 @@
 #include <fcntl.h>
 #include <stddef.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -12,7 +14,12 @@
 #include "event.h"
 #include "log.h"
 
-#define ACCEPT_BATCH 64		/* then let the connections have a turn */
+/* One client per wake-up.  The listener is level-triggered: while its
+ * queue is not empty, epoll reports it again at once, with the events of
+ * the connections beside it, and the accept4 that would only have said
+ * EAGAIN is saved (a wake-up is most often for one client).  Up to this
+ * many tries when they fail (EINTR, ECONNABORTED, a firewall's EPERM). */
+#define ACCEPT_TRIES 64
 #define LISTEN_RETRY_MS 100	/* out of descriptors, no reserve left */
 
 static struct server *server_of(struct watcher *w)
@@ -94,18 +101,35 @@ static void server_requeue_listener(struct server *s)
 static void server_on_listener(struct watcher *w, uint32_t events)
 {
 	struct server *s = server_of(w);
+	unsigned long refused = s->refused;
 
 	(void)events;
 	if (s->listener.fd < 0)
 		return;		/* a SIGTERM earlier in this batch closed it */
-	/* A worker that only refused (full) goes to the back too. */
-	if (server_accept(s, 0) > 0 && s->exclusive)
+	if (server_accept(s, 0) <= 0 || !s->exclusive)
+		return;
+	/* A worker that refused (full) goes to the back at once.  One that
+	 * took a client goes at most once a millisecond: two epoll_ctl per
+	 * connection would cost more than the spreading is worth under a
+	 * flood of short connections, and clients that arrive a millisecond
+	 * or more apart still take turns. */
+	if (s->refused != refused || s->loop.now != s->requeued_at) {
+		s->requeued_at = s->loop.now;
 		server_requeue_listener(s);
+	}
 }
 
 int server_init(struct server *s, int listen_fd)
 {
+	int on = 0;
+	socklen_t len = sizeof on;
+
 	s->listener.fd = listen_fd;
+	/* A socket passed by someone else may lack it (systemd's NoDelay=
+	 * is off by default): then each connection gets it (conn_open). */
+	s->nodelay_inherited =
+		getsockopt(listen_fd, IPPROTO_TCP, TCP_NODELAY, &on, &len) == 0 &&
+		on;
 	s->listener.fn = server_on_listener;
 	s->listen_retry.fn = server_on_listen_retry;
 	s->exclusive = 1;
@@ -147,7 +171,9 @@ int server_accept(struct server *s, int all)
 {
 	int taken = 0;
 
-	for (int i = 0; all || i < ACCEPT_BATCH; i++) {
+	for (int i = 0; all || i < ACCEPT_TRIES; i++) {
+		if (!all && taken > 0)
+			return taken;	/* see ACCEPT_TRIES */
 		int fd = accept4(s->listener.fd, NULL, NULL,
 				 SOCK_NONBLOCK | SOCK_CLOEXEC);
 		if (fd < 0) {

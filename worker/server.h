@@ -27,6 +27,8 @@ struct server {
 	struct timer listen_retry;	/* EMFILE without a reserve fd */
 	int owns_listener;		/* bound it itself (not passed) */
 	int exclusive;			/* watched with EPOLLEXCLUSIVE */
+	int nodelay_inherited;		/* the listener has TCP_NODELAY */
+	uint64_t requeued_at;		/* loop time of the last requeue */
 	int reserve_fd;			/* spent to refuse a client at EMFILE */
 	int draining;
 	int exit_status;
@@ -45,8 +47,8 @@ struct server {
 
 /* Watch the listening socket fd (non-blocking, close-on-exec). */
 int server_init(struct server *s, int listen_fd);
-/* Accept until EAGAIN (or a batch is done, unless `all`).  Returns how
- * many clients it took off the queue, served or refused, or -1 when out
+/* Takes one client off the queue, or with `all` every one until EAGAIN
+ * (a drain).  Returns how many it took, served or refused, or -1 when out
  * of descriptors it stopped watching the listener for a while. */
 int server_accept(struct server *s, int all);
 void server_close_listener(struct server *s);
