@@ -272,11 +272,27 @@ static void conn_skip_empty_lines(struct conn *c)
 
 /* RFC 9112 §9.6: a client that sent "close" sends no more requests.  When
  * nothing else is in the socket either, no reset is to be feared: close at
- * once after the answer, no lingering close. */
+ * once after the answer, no lingering close.  peer_closing is only set
+ * for a request without a body answered as soon as it was read, so that
+ * the socket was found empty a moment ago (an old client may send a CRLF
+ * after a body; one kept waiting by /sleep has had time to send more). */
 static int conn_ends_clean(const struct conn *c)
 {
 	return c->close_after && c->peer_closing && conn_buffered(c) == 0 &&
 	       !c->readable;
+}
+
+/* The last check before a close(2) that unread bytes would turn into a
+ * reset: 1 when the socket holds none. */
+static int conn_socket_empty(const struct conn *c)
+{
+	char b;
+	ssize_t n;
+
+	do
+		n = recv(c->w.fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
+	while (n < 0 && errno == EINTR);
+	return n == 0 || (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK));
 }
 
 static void conn_response_done(struct conn *c)
@@ -294,7 +310,7 @@ static void conn_response_done(struct conn *c)
 	free(c->body);
 	c->body = NULL;
 	conn_skip_empty_lines(c);
-	if (conn_ends_clean(c)) {
+	if (conn_ends_clean(c) && conn_socket_empty(c)) {
 		conn_close(c);
 	} else if (c->close_after ||
 		   (s->draining && conn_buffered(c) == 0)) {
@@ -438,7 +454,8 @@ static void conn_fail(struct conn *c, int status)
 /* The whole request is read: head, and body if any. */
 static void conn_dispatch(struct conn *c)
 {
-	c->peer_closing = !c->keep_alive;
+	c->peer_closing = !c->keep_alive && !c->chunked && c->body_need == 0 &&
+			  c->route.kind != ROUTE_SLEEP;
 	switch (c->route.kind) {
 	case ROUTE_SLEEP:
 		c->state = CONN_IN_FLIGHT;

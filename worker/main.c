@@ -265,11 +265,16 @@ int main(int argc, char **argv)
 	srv.started = time(NULL);
 	srv.signals.fd = -1;
 	srv.reserve_fd = -1;
+	/* Signals first: a SIGHUP or SIGTERM sent as soon as the port
+	 * accepts must find them handled, not their default action. */
+	if (loop_init(&srv.loop) < 0 || drain_watch_signals(&srv) < 0) {
+		log_err("cannot start: %s", strerror(errno));
+		return 1;
+	}
 	fd = open_socket(&o, &srv.owns_listener);
 	if (fd < 0)
 		return 1;
-	if (loop_init(&srv.loop) < 0 || drain_watch_signals(&srv) < 0 ||
-	    server_init(&srv, fd) < 0) {
+	if (server_init(&srv, fd) < 0) {
 		log_err("cannot start: %s", strerror(errno));
 		return 1;
 	}

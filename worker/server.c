@@ -108,7 +108,8 @@ static void server_on_listener(struct watcher *w, uint32_t events)
 		return;		/* a SIGTERM earlier in this batch closed it */
 	if (server_accept(s, 0) <= 0 || !s->exclusive)
 		return;
-	/* A worker that refused (full) goes to the back at once.  One that
+	/* A worker that refused (full, or out of descriptors) goes to the
+	 * back at once, so that a sibling with room gets the next.  One that
 	 * took a client goes at most once a millisecond: two epoll_ctl per
 	 * connection would cost more than the spreading is worth under a
 	 * flood of short connections, and clients that arrive a millisecond
@@ -156,8 +157,10 @@ static int server_shed(struct server *s, int err)
 	if (s->reserve_fd >= 0) {
 		close(s->reserve_fd);
 		int fd = accept4(s->listener.fd, NULL, NULL, SOCK_CLOEXEC);
-		if (fd >= 0)
+		if (fd >= 0) {
 			close(fd);
+			s->refused++;
+		}
 		s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (s->reserve_fd >= 0)
 			return fd >= 0;
