@@ -255,12 +255,38 @@ median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 }
 	END { if (NR % 2) print v[(NR + 1) / 2];
 	      else print (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+# row LABEL WORKER NGINX: a table row with their ratio; "?" (not measured,
+# say without tracefs) gets none.
+row() {
+	local r=–
+	[[ $2 == *[0-9]* && $3 == *[1-9]* ]] && r=$(ratio "$2" "$3")
+	echo "| $1 | $2 | $3 | $r |"
+}
 
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt $((CONNS + 100)) ]; then
 	die "ulimit -n is $(ulimit -n): $CONNS connections need more"
 fi
+
+# alternate ROUNDS LABEL: wrk with WRK against the worker (port $pw, pids
+# wpids) and nginx ($pn, npids) in turn, ROUNDS each.  Sets MED_RPS_W,
+# MED_RPS_N, MED_CPU_W, MED_CPU_N (medians) and ALL_RPS_W, ALL_RPS_N (each
+# round's requests/s).
+alternate() {
+	local r w=() nx=() wc=() nc=()
+	for ((r = 1; r <= $1; r++)); do
+		run_wrk "$pw" "worker x$n$2" "${wpids[@]}"
+		w+=("$WRK_RPS") wc+=("$WRK_CPU")
+		run_wrk "$pn" "nginx x$n$2" "${npids[@]}"
+		nx+=("$WRK_RPS") nc+=("$WRK_CPU")
+		note "$n worker(s)$2, round $r: worker ${w[-1]}/s ${wc[-1]} µs," \
+			"nginx ${nx[-1]}/s ${nc[-1]} µs"
+	done
+	MED_RPS_W=$(median "${w[@]}") MED_RPS_N=$(median "${nx[@]}")
+	MED_CPU_W=$(median "${wc[@]}") MED_CPU_N=$(median "${nc[@]}")
+	ALL_RPS_W="${w[*]}" ALL_RPS_N="${nx[*]}"
+}
 
 # ---- throughput, and RSS idle / after load -----------------------------
 declare -A RPS_W RPS_N CPU_W CPU_N RSS ANON CRPS_W CRPS_N CCPU_W CCPU_N SYS_W SYS_N
@@ -284,34 +310,17 @@ for n in 1 2; do
 	ANON[w_idle_$n]=$(rss_sum RssAnon "${wpids[@]}")
 	RSS[n_idle_$n]=$(rss_sum VmRSS "${npids[@]}")
 	ANON[n_idle_$n]=$(rss_sum RssAnon "${npids[@]}")
-	w=() nx=() wc=() nc=()
-	for ((r = 1; r <= ROUNDS; r++)); do
-		run_wrk "$pw" "worker x$n" "${wpids[@]}"
-		w+=("$WRK_RPS") wc+=("$WRK_CPU")
-		run_wrk "$pn" "nginx x$n" "${npids[@]}"
-		nx+=("$WRK_RPS") nc+=("$WRK_CPU")
-		note "$n worker(s), round $r: worker ${w[-1]}/s ${wc[-1]} µs," \
-			"nginx ${nx[-1]}/s ${nc[-1]} µs"
-	done
-	CPU_W[$n]=$(median "${wc[@]}")
-	CPU_N[$n]=$(median "${nc[@]}")
-	WRK=("${CLOSE_WRK[@]}")
-	cw=() cn=() cwc=() cnc=()
-	for ((r = 1; r <= CROUNDS; r++)); do
-		run_wrk "$pw" "worker x$n, close" "${wpids[@]}"
-		cw+=("$WRK_RPS") cwc+=("$WRK_CPU")
-		run_wrk "$pn" "nginx x$n, close" "${npids[@]}"
-		cn+=("$WRK_RPS") cnc+=("$WRK_CPU")
-		note "$n worker(s), round $r, a connection per request: worker" \
-			"${cw[-1]}/s ${cwc[-1]} µs, nginx ${cn[-1]}/s ${cnc[-1]} µs"
-	done
 	WRK=("${KEEP_WRK[@]}")
-	CRPS_W[$n]=$(median "${cw[@]}")
-	CRPS_N[$n]=$(median "${cn[@]}")
-	CCPU_W[$n]=$(median "${cwc[@]}")
-	CCPU_N[$n]=$(median "${cnc[@]}")
-	CRPS_W[all_$n]="${cw[*]}"
-	CRPS_N[all_$n]="${cn[*]}"
+	alternate "$ROUNDS" ""
+	RPS_W[$n]=$MED_RPS_W RPS_N[$n]=$MED_RPS_N
+	CPU_W[$n]=$MED_CPU_W CPU_N[$n]=$MED_CPU_N
+	RPS_W[all_$n]=$ALL_RPS_W RPS_N[all_$n]=$ALL_RPS_N
+	WRK=("${CLOSE_WRK[@]}")
+	alternate "$CROUNDS" ", a connection per request"
+	WRK=("${KEEP_WRK[@]}")
+	CRPS_W[$n]=$MED_RPS_W CRPS_N[$n]=$MED_RPS_N
+	CCPU_W[$n]=$MED_CPU_W CCPU_N[$n]=$MED_CPU_N
+	CRPS_W[all_$n]=$ALL_RPS_W CRPS_N[all_$n]=$ALL_RPS_N
 	syscalls_per_conn "$pw" "${wpids[@]}"
 	SYS_W[$n]=$SYSCALLS SYS_W[mix_$n]=$SYSCALL_MIX
 	syscalls_per_conn "$pn" "${npids[@]}"
@@ -321,10 +330,6 @@ for n in 1 2; do
 	ANON[w_load_$n]=$(rss_sum RssAnon "${wpids[@]}")
 	RSS[n_load_$n]=$(rss_sum VmRSS "${npids[@]}")
 	ANON[n_load_$n]=$(rss_sum RssAnon "${npids[@]}")
-	RPS_W[$n]=$(median "${w[@]}")
-	RPS_N[$n]=$(median "${nx[@]}")
-	RPS_W[all_$n]="${w[*]}"
-	RPS_N[all_$n]="${nx[*]}"
 	if [ "$n" = 1 ]; then stop_server "${wpids[0]}"; else stop_server "$sup"; fi
 	stop_server "$npid" QUIT
 done
@@ -456,19 +461,19 @@ mem_cell() { echo "$(kib_to_mib "${RSS[$1]}") ($(kib_to_mib "${ANON[$1]}"))"; }
 	echo "| measure | worker | nginx | worker/nginx |"
 	echo "|---|---:|---:|---:|"
 	for n in 1 2; do
-		echo "| requests/s, $n worker(s) (median of $ROUNDS) | ${RPS_W[$n]} | ${RPS_N[$n]} | $(ratio "${RPS_W[$n]}" "${RPS_N[$n]}") |"
+		row "requests/s, $n worker(s) (median of $ROUNDS)" "${RPS_W[$n]}" "${RPS_N[$n]}"
 	done
 	for n in 1 2; do
-		echo "| server CPU per request, $n worker(s), µs (median) | ${CPU_W[$n]} | ${CPU_N[$n]} | $(ratio "${CPU_W[$n]}" "${CPU_N[$n]}") |"
+		row "server CPU per request, $n worker(s), µs (median)" "${CPU_W[$n]}" "${CPU_N[$n]}"
 	done
 	for n in 1 2; do
-		echo "| new connection per request: requests/s, $n worker(s) (median of $CROUNDS) | ${CRPS_W[$n]} | ${CRPS_N[$n]} | $(ratio "${CRPS_W[$n]}" "${CRPS_N[$n]}") |"
+		row "new connection per request: requests/s, $n worker(s) (median of $CROUNDS)" "${CRPS_W[$n]}" "${CRPS_N[$n]}"
 	done
 	for n in 1 2; do
-		echo "| new connection per request: server CPU per request, $n worker(s), µs (median) | ${CCPU_W[$n]} | ${CCPU_N[$n]} | $(ratio "${CCPU_W[$n]}" "${CCPU_N[$n]}") |"
+		row "new connection per request: server CPU per request, $n worker(s), µs (median)" "${CCPU_W[$n]}" "${CCPU_N[$n]}"
 	done
 	for n in 1 2; do
-		echo "| new connection per request: system calls per connection, $n worker(s) | ${SYS_W[$n]} | ${SYS_N[$n]} | $(ratio "${SYS_W[$n]}" "${SYS_N[$n]}") |"
+		row "new connection per request: system calls per connection, $n worker(s)" "${SYS_W[$n]}" "${SYS_N[$n]}"
 	done
 	for n in 1 2; do
 		for k in idle load; do

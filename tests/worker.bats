@@ -243,23 +243,25 @@ stop_worker() {
 		/^TcpExt:/ { for (i = 2; i <= NF; i++)
 			if (k[i] == "TCPAbortOnData" || k[i] == "TCPAbortOnClose") s += $i
 			print s }' /proc/net/netstat; }
-	local before i fd out
+	# late REQUEST BYTES ANSWER-END: REQUEST, then 10 ms later BYTES in
+	# a write of their own; the whole answer must come, ending so.
+	late() {
+		local fd out
+		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
+		printf "$1" >&"$fd"
+		sleep 0.01
+		printf "$2" >&"$fd" 2>/dev/null || true
+		out=$(timeout 5 cat <&"$fd")
+		exec {fd}>&-
+		[[ "$out" == *"$3" ]]
+	}
+	local before i
 	before=$(aborts)
 	for i in $(seq 20); do
-		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
-		printf 'POST /echo HTTP/1.0\r\nContent-Length: 2\r\n\r\nxy' >&"$fd"
-		sleep 0.01
-		printf '\r\n' >&"$fd" 2>/dev/null || true
-		out=$(timeout 5 cat <&"$fd")
-		exec {fd}>&-
-		[[ "$out" == *$'\r\n\r\nxy' ]]
-		exec {fd}<>"/dev/tcp/127.0.0.1/$PORT"
-		printf 'GET /sleep?ms=20 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' >&"$fd"
-		sleep 0.01
-		printf 'x' >&"$fd" 2>/dev/null || true
-		out=$(timeout 5 cat <&"$fd")
-		exec {fd}>&-
-		[[ "$out" == *"slept 20 ms" ]]
+		late 'POST /echo HTTP/1.0\r\nContent-Length: 2\r\n\r\nxy' '\r\n' \
+			$'\r\n\r\nxy'
+		late 'GET /sleep?ms=20 HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' \
+			'x' 'slept 20 ms'
 	done
 	echo "resets counted by the kernel: $(( $(aborts) - before ))"
 	[ "$(aborts)" -eq "$before" ]
