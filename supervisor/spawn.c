@@ -50,7 +50,9 @@ static int spawn_executable(const char *path)
 }
 
 /* Our own directory's parent: /usr/bin/supervisor gives /usr, the build
- * tree's supervisor/supervisor gives the tree.  No /proc: trust argv[0]. */
+ * tree's supervisor/supervisor gives the tree, /supervisor gives "" (so
+ * that a path built on it starts with one slash).  No /proc: trust
+ * argv[0]. */
 static void spawn_own_prefix(char *dir, size_t size, const char *self)
 {
 	char exe[PATH_MAX];
@@ -69,8 +71,6 @@ static void spawn_own_prefix(char *dir, size_t size, const char *self)
 		}
 		*slash = '\0';
 	}
-	if (!dir[0])
-		snprintf(dir, size, "/");
 }
 
 /* Where -W is not given: where `make install` puts it, PREFIX/libexec/
@@ -80,8 +80,9 @@ static void spawn_own_prefix(char *dir, size_t size, const char *self)
 static int spawn_find_worker(struct spawn_plan *p, const char *want,
 			     const char *self, char *tried, size_t tried_len)
 {
+	static const char default_path[] = "/usr/local/bin:/usr/bin:/bin";
 	char dir[PATH_MAX];
-	const char *path = getenv("PATH");
+	const char *path = getenv("PATH") ? getenv("PATH") : default_path;
 	size_t n;
 
 	tried[0] = '\0';
@@ -91,13 +92,12 @@ static int spawn_find_worker(struct spawn_plan *p, const char *want,
 	}
 	if (!want) {
 		spawn_own_prefix(dir, sizeof dir, self);
-		const char *top = strcmp(dir, "/") ? dir : "";
 		snprintf(p->worker, sizeof p->worker,
-			 "%s/libexec/prefork-supervisor/worker", top);
+			 "%s/libexec/prefork-supervisor/worker", dir);
 		if (spawn_executable(p->worker))
 			return 0;
 		snprintf(tried, tried_len, "%s", p->worker);
-		snprintf(p->worker, sizeof p->worker, "%s/worker/worker", top);
+		snprintf(p->worker, sizeof p->worker, "%s/worker/worker", dir);
 		if (spawn_executable(p->worker))
 			return 0;
 		n = strlen(tried);
@@ -105,8 +105,8 @@ static int spawn_find_worker(struct spawn_plan *p, const char *want,
 		errno = ENOENT;
 		return -1;
 	}
-	for (path = path ? path : "/usr/local/bin:/usr/bin:/bin"; *path;
-	     path += n + (path[n] == ':')) {
+	snprintf(tried, tried_len, "PATH=%s", path);
+	for (; *path; path += n + (path[n] == ':')) {
 		n = strcspn(path, ":");
 		snprintf(p->worker, sizeof p->worker, "%.*s/%s", (int)n,
 			 n ? path : ".", want);
@@ -114,8 +114,6 @@ static int spawn_find_worker(struct spawn_plan *p, const char *want,
 			return 0;
 	}
 	snprintf(p->worker, sizeof p->worker, "%s", want);
-	snprintf(tried, tried_len, "PATH=%s", getenv("PATH") ? getenv("PATH") :
-		 "/usr/local/bin:/usr/bin:/bin");
 	errno = ENOENT;
 	return -1;
 }
