@@ -235,7 +235,7 @@ syscalls_per_conn() {	# PORT SERVER-PID...
 	echo 0 >"$e/sys_exit/filter"
 	# x86_64 numbers: accept4 288, read 0, sendto 44, close 3,
 	# epoll_wait 232, epoll_ctl 233, setsockopt 54, shutdown 48,
-	# writev 20, recvfrom 45.
+	# writev 20, recvfrom 45, timerfd_settime 286.
 	read -r SYSCALLS SYSCALL_MIX < <(awk '
 		/sys_exit: NR / { n = $0; sub(/.*NR /, "", n); split(n, f, " ")
 			all++; c[f[1]]++
@@ -245,6 +245,7 @@ syscalls_per_conn() {	# PORT SERVER-PID...
 			name[3] = "close"; name[232] = "epoll_wait"; name[233] = "epoll_ctl"
 			name[54] = "setsockopt"; name[48] = "shutdown"
 			name[20] = "writev"; name[45] = "recvfrom"
+			name[286] = "timerfd_settime"
 			printf "%.1f", all / conns
 			for (k in name) if (c[k]) printf " %s=%.2f", name[k], c[k] / conns
 			print "" }' "$TRACEFS/trace")

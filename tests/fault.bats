@@ -81,8 +81,6 @@ nfds() { ls "/proc/$1/fd" | wc -l; }
 fds_at_most() { [ "$(nfds "$1")" -le "$2" ]; }
 exe_is() { [ "$(readlink "/proc/$1/exe")" = "$2" ]; }
 
-# kv KEY LINE: the value of KEY=VALUE in LINE.
-kv() { local v=${2##*"$1="}; echo "${v%% *}"; }
 
 hello() { [ "$(curl -s -m 5 "http://127.0.0.1:$PORT/")" = "Hello World" ]; }
 

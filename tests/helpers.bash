@@ -57,6 +57,9 @@ close_fds_above_2() {
 	return 0
 }
 
+# kv KEY LINE: the value of KEY=VALUE in LINE (loadclient's figures).
+kv() { local v=${2##*"$1="}; echo "${v%% *}"; }
+
 # refute CMD...: fail when CMD succeeds.  A bare "! CMD" line cannot fail
 # a bats test: errexit ignores the status of a negated command.
 refute() {

@@ -26,7 +26,6 @@ teardown() {
 	done
 }
 
-kv() { local v=${2##*"$1="}; echo "${v%% *}"; }
 workers_started() { [ "$(grep -c ' started on ' "$1")" -ge 2 ]; }
 
 @test "soak: 30 cycles of start, load, SIGTERM: nothing lost, nothing left" {

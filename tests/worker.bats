@@ -351,6 +351,26 @@ stop_worker() {
 	[ "$ms" -ge 250 ]	# at the header timeout, not before
 }
 
+@test "clients that have yet to speak hold up no one: the next is answered" {
+	# A client arriving while another has yet to send its request makes
+	# the worker leave its listener out of epoll until the newcomer
+	# speaks, for a millisecond at most: two that never speak must not
+	# keep a third waiting (here, for their 60 s header timeout).
+	start_worker --header-timeout 60
+	local a b
+	sockets() { find "/proc/$WPID/fd" -lname 'socket:*' | wc -l; }
+	holds() { [ "$(sockets)" -ge "$1" ]; }
+	exec {a}<>"/dev/tcp/127.0.0.1/$PORT"
+	wait_until 10 holds 2	# the listener and a
+	exec {b}<>"/dev/tcp/127.0.0.1/$PORT"
+	wait_until 10 holds 3
+	send 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' -t 5000
+	[ "$output" = "200 EOF" ]
+	send 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' -t 5000
+	[ "$output" = "200 EOF" ]
+	exec {a}>&- {b}>&-
+}
+
 @test "an idle keep-alive connection closes after --idle-timeout" {
 	start_worker --idle-timeout 0.3
 	send 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' -t 5000

@@ -186,6 +186,8 @@ void conn_close(struct conn *c)
 	if (c->state == CONN_CLOSED)
 		return;
 	loop_timer_stop(&s->loop, &c->timer);
+	if (c->pause)
+		server_heard(s, c);
 	/* The socket is ours alone, so close(2) also ends its epoll
 	 * registration.  Linux frees the fd even when close says EINTR. */
 	close(c->w.fd);
@@ -243,6 +245,8 @@ static ssize_t conn_fill(struct conn *c)
 	while (n < 0 && errno == EINTR);
 	if (n > 0) {
 		c->in_end += (size_t)n;
+		if (c->pause)
+			server_heard(c->srv, c);
 		/* A short read emptied the socket: the next edge says when
 		 * there is more, unless the peer's FIN is pending. */
 		if ((size_t)n < room && !c->hup)
@@ -784,16 +788,16 @@ void conn_drain(struct conn *c)
 	conn_run(c);
 }
 
-int conn_open(struct server *s, int fd)
+struct conn *conn_open(struct server *s, int fd)
 {
 	struct conn *c;
 
 	if (timer_heap_reserve(&s->loop.timers,
 			       (size_t)(s->nconns + s->nevents) + 8) < 0)
-		return -1;
+		return NULL;
 	c = calloc(1, sizeof *c);
 	if (!c)
-		return -1;
+		return NULL;
 	c->w.fd = fd;
 	c->w.fn = conn_on_event;
 	c->srv = s;
@@ -811,7 +815,7 @@ int conn_open(struct server *s, int fd)
 	if (loop_add(&s->loop, &c->w, CONN_EVENTS) < 0) {
 		log_err("epoll_ctl: %s", strerror(errno));
 		free(c);
-		return -1;
+		return NULL;
 	}
 	c->next = s->conns;
 	if (c->next)
@@ -819,5 +823,5 @@ int conn_open(struct server *s, int fd)
 	s->conns = c;
 	s->nconns++;
 	conn_timer(c, s->cfg.header_timeout_ms);
-	return 0;
+	return c;
 }

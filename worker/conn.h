@@ -42,6 +42,9 @@ struct conn {
 	unsigned watch_out : 1;		/* EPOLLOUT is in its epoll events */
 	unsigned char continue_left;	/* of a 100 Continue the socket
 					   took only part of */
+	uint32_t pause;			/* it has yet to speak: the
+					   listener's pause it came in; 0:
+					   it has spoken */
 
 	/* The request being handled. */
 	char what[64];		/* "GET /sleep?ms=5", for the log */
@@ -57,8 +60,8 @@ struct conn {
 	int close_after;	/* the queued response closes the connection */
 };
 
-/* Take over an accepted, non-blocking socket.  -1 when out of memory. */
-int conn_open(struct server *s, int fd);
+/* Take over an accepted, non-blocking socket.  NULL when out of memory. */
+struct conn *conn_open(struct server *s, int fd);
 /* Drain step 2: an idle connection may send one more request for
  * --idle-grace, answered with Connection: close, then gets a lingering
  * close; else the request in progress is finished and answered with

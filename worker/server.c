@@ -21,6 +21,7 @@
  * many tries when they fail (EINTR, ECONNABORTED, a firewall's EPERM). */
 #define ACCEPT_TRIES 64
 #define LISTEN_RETRY_MS 100	/* out of descriptors, no reserve left */
+#define LISTEN_PAUSE_MS 1	/* the longest a pause lasts */
 
 static struct server *server_of(struct watcher *w)
 {
@@ -41,16 +42,19 @@ static int server_watch_listener(struct server *s)
 	return loop_add(&s->loop, &s->listener, EPOLLIN);
 }
 
-/* The listener is not watched: try again in a while.  server_init has
- * reserved the timer's slot in the heap, so arming cannot fail; were it
- * to, the worker would stay up accepting nothing, unseen by the
- * supervisor: exit instead, and the group stops.  A drain is about to
- * close the listener anyway. */
-static void server_retry_listener(struct server *s)
+/* Take the listener out of the epoll set until listen_timer puts it
+ * back, `ms` from now.  server_init has reserved the timer's slot in the
+ * heap, so arming cannot fail; were it to, the worker would stay up
+ * accepting nothing, unseen by the supervisor: exit instead, and the
+ * group stops.  A drain is about to close the listener anyway. */
+static void server_unwatch(struct server *s, enum listener_state state,
+			   uint64_t ms)
 {
+	loop_del(&s->loop, &s->listener);
+	s->listening = state;
 	if (s->draining)
 		return;
-	if (loop_timer_in(&s->loop, &s->listen_retry, LISTEN_RETRY_MS) < 0) {
+	if (loop_timer_in(&s->loop, &s->listen_timer, ms) < 0) {
 		log_err("cannot watch the listener: out of memory");
 		s->exit_status = 1;
 		loop_stop(&s->loop);
@@ -67,35 +71,56 @@ int server_log_due(time_t *last)
 	return 1;
 }
 
-/* epoll_ctl on the listener failed. */
-static void server_watch_failed(struct server *s)
-{
-	static time_t logged;
-
-	if (server_log_due(&logged))
-		log_err("epoll_ctl(listener): %s", strerror(errno));
-	server_retry_listener(s);
-}
-
-static void server_on_listen_retry(struct timer *t)
-{
-	struct server *s = container_of(t, struct server, listen_retry);
-
-	if (s->listener.fd >= 0 && server_watch_listener(s) < 0)
-		server_watch_failed(s);
-}
-
 /* The kernel wakes the first idle waiter in the socket's wait queue, and
  * an epoll instance keeps its place there: a worker that is idle when
  * each client arrives would get every connection, and keep-alive clients
- * would stay on it.  Re-adding the listener moves this worker to the back
- * of the queue, so the next connection goes to a sibling.  A client that
- * arrives in between is not lost: EPOLL_CTL_ADD reports a ready socket. */
-static void server_requeue_listener(struct server *s)
+ * would stay on it.  Being added again puts this worker at the back of
+ * the queue, so the next connection goes to a sibling.  A client that
+ * arrived while it was out is not lost: EPOLL_CTL_ADD reports a ready
+ * socket. */
+static void server_rewatch(struct server *s)
 {
-	loop_del(&s->loop, &s->listener);
-	if (server_watch_listener(s) < 0)
-		server_watch_failed(s);
+	static time_t logged;
+
+	loop_timer_stop(&s->loop, &s->listen_timer);
+	if (server_watch_listener(s) == 0) {
+		s->listening = LISTENER_WATCHED;
+		return;
+	}
+	if (server_log_due(&logged))
+		log_err("epoll_ctl(listener): %s", strerror(errno));
+	server_unwatch(s, LISTENER_BACKOFF, LISTEN_RETRY_MS);
+}
+
+static void server_on_listen_timer(struct timer *t)
+{
+	server_rewatch(container_of(t, struct server, listen_timer));
+}
+
+/* Clients arriving while others have yet to send their requests (a flood
+ * of short connections): each of those requests will wake us anyway, so
+ * until the clients of this pause have spoken, or for a millisecond at
+ * most, the listener is left out of the epoll set, and the clients that
+ * arrive meanwhile are taken after each batch (server_after_batch), often
+ * with their requests already in.  Each wake-up of a worker that went
+ * idle costs the waking CPU an interrupt, and such a client would
+ * otherwise pay two: its handshake, then its request.  Out of the set
+ * and back in is also a move to the back of the queue (server_rewatch). */
+static void server_pause(struct server *s)
+{
+	if (++s->pause == 0)
+		s->pause = 1;
+	s->unheard = 0;
+	s->pause_began = 1;
+	server_unwatch(s, LISTENER_PAUSED, LISTEN_PAUSE_MS);
+}
+
+void server_heard(struct server *s, struct conn *c)
+{
+	s->silent--;
+	if (c->pause == s->pause && s->listening == LISTENER_PAUSED)
+		s->unheard--;
+	c->pause = 0;
 }
 
 static void server_on_listener(struct watcher *w, uint32_t events)
@@ -104,19 +129,28 @@ static void server_on_listener(struct watcher *w, uint32_t events)
 	unsigned long refused = s->refused;
 
 	(void)events;
-	if (s->listener.fd < 0)
-		return;		/* a SIGTERM earlier in this batch closed it */
+	if (s->listening != LISTENER_WATCHED)
+		return;		/* closed or paused earlier in this batch */
+	if (s->silent > 0) {
+		server_pause(s);
+		/* Took no client (full, out of descriptors, a sibling was
+		 * quicker): to the back at once, so that a sibling with room
+		 * gets the next. */
+		if (server_accept(s, 0) >= 0 && s->unheard == 0 &&
+		    s->listening == LISTENER_PAUSED)
+			server_rewatch(s);
+		return;
+	}
 	if (server_accept(s, 0) <= 0 || !s->exclusive)
 		return;
-	/* A worker that refused (full, or out of descriptors) goes to the
-	 * back at once, so that a sibling with room gets the next.  One that
-	 * took a client goes at most once a millisecond: two epoll_ctl per
-	 * connection would cost more than the spreading is worth under a
-	 * flood of short connections, and clients that arrive a millisecond
-	 * or more apart still take turns. */
+	/* To the back of the queue (server_rewatch): at once after a
+	 * refusal, else at most once a millisecond, since two epoll_ctl per
+	 * connection would cost more than the spreading is worth, and
+	 * clients a millisecond or more apart still take turns. */
 	if (s->refused != refused || s->loop.now != s->requeued_at) {
 		s->requeued_at = s->loop.now;
-		server_requeue_listener(s);
+		loop_del(&s->loop, &s->listener);
+		server_rewatch(s);
 	}
 }
 
@@ -132,14 +166,16 @@ int server_init(struct server *s, int listen_fd)
 		getsockopt(listen_fd, IPPROTO_TCP, TCP_NODELAY, &on, &len) == 0 &&
 		on;
 	s->listener.fn = server_on_listener;
-	s->listen_retry.fn = server_on_listen_retry;
+	s->listen_timer.fn = server_on_listen_timer;
 	s->exclusive = 1;
 	s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	s->loop.after_batch = server_after_batch;
-	/* Room for listen_retry and drain_timer (connections reserve their
+	/* Room for listen_timer and drain_timer (connections reserve their
 	 * own as they come): neither can then fail to arm. */
 	if (timer_heap_reserve(&s->loop.timers, 8) < 0)
 		return -1;
+	s->listening = LISTENER_WATCHED;
+	s->pause = 1;
 	return server_watch_listener(s);
 }
 
@@ -165,8 +201,7 @@ static int server_shed(struct server *s, int err)
 		if (s->reserve_fd >= 0)
 			return fd >= 0;
 	}
-	loop_del(&s->loop, &s->listener);
-	server_retry_listener(s);
+	server_unwatch(s, LISTENER_BACKOFF, LISTEN_RETRY_MS);
 	return -1;
 }
 
@@ -222,8 +257,15 @@ int server_accept(struct server *s, int all)
 			close(fd);
 			continue;
 		}
-		if (conn_open(s, fd) < 0)
+		struct conn *c = conn_open(s, fd);
+		if (!c) {
 			close(fd);
+			continue;
+		}
+		c->pause = s->pause;	/* silent until it speaks */
+		s->silent++;
+		if (s->listening == LISTENER_PAUSED)
+			s->unheard++;
 	}
 	return taken;
 }
@@ -238,14 +280,15 @@ void server_count_abandoned(struct server *s)
 
 void server_close_listener(struct server *s)
 {
-	if (s->listener.fd < 0)
+	if (s->listening == LISTENER_CLOSED)
 		return;
-	loop_timer_stop(&s->loop, &s->listen_retry);
+	loop_timer_stop(&s->loop, &s->listen_timer);
 	/* Explicitly: a sibling worker holds the same open file description,
 	 * and epoll forgets an fd on close only when no copy is left. */
 	loop_del(&s->loop, &s->listener);
 	close(s->listener.fd);
 	s->listener.fd = -1;
+	s->listening = LISTENER_CLOSED;
 }
 
 static void server_reap(struct server *s)
@@ -262,6 +305,17 @@ void server_after_batch(struct loop *l)
 	struct server *s = container_of(l, struct server, loop);
 
 	server_reap(s);
+	/* Paused (server_pause): take the next client ourselves, from the
+	 * batch after the one that paused (none has come so soon); once
+	 * every client of this pause has spoken, nothing may wake us soon,
+	 * so watch again. */
+	if (s->listening == LISTENER_PAUSED && l->running) {
+		if (!s->pause_began)
+			server_accept(s, 0);
+		if (s->listening == LISTENER_PAUSED && s->unheard == 0)
+			server_rewatch(s);
+	}
+	s->pause_began = 0;
 	if (s->draining && s->nconns == 0 && s->nevents == 0) {
 		log_debug("drain complete");
 		s->exit_status = 0;

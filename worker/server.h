@@ -19,16 +19,33 @@ struct server_config {
 	long max_events;	/* background events pending at once */
 };
 
+/* The listening socket and this worker's epoll set (server.c):
+ *   WATCHED --a client comes while another has yet to speak--> PAUSED
+ *   PAUSED  --the clients of this pause have spoken, or 1 ms--> WATCHED
+ *   any     --out of descriptors--> BACKOFF --100 ms--> WATCHED
+ *   any     --drain--> CLOSED */
+enum listener_state {
+	LISTENER_WATCHED,	/* in the set: epoll says when a client waits */
+	LISTENER_PAUSED,	/* out: a client just taken will wake us */
+	LISTENER_BACKOFF,	/* out: no descriptor to accept with */
+	LISTENER_CLOSED,	/* the drain closed it; fd is -1 */
+};
+
 struct server {
 	struct loop loop;
 	struct server_config cfg;
-	struct watcher listener;	/* fd -1 once closed */
+	struct watcher listener;
+	enum listener_state listening;
+	struct timer listen_timer;	/* ends PAUSED and BACKOFF */
+	uint32_t pause;			/* which pause this is, never 0 */
+	long unheard;			/* clients of this pause yet to speak */
+	long silent;			/* clients yet to speak, of any time */
+	int pause_began;		/* in this batch */
+	uint64_t requeued_at;		/* loop time of the last requeue */
 	struct watcher signals;		/* signalfd: SIGTERM, SIGINT */
-	struct timer listen_retry;	/* EMFILE without a reserve fd */
 	int owns_listener;		/* bound it itself (not passed) */
 	int exclusive;			/* watched with EPOLLEXCLUSIVE */
 	int nodelay_inherited;		/* the listener has TCP_NODELAY */
-	uint64_t requeued_at;		/* loop time of the last requeue */
 	int reserve_fd;			/* spent to refuse a client at EMFILE */
 	int draining;
 	int exit_status;
@@ -51,6 +68,8 @@ int server_init(struct server *s, int listen_fd);
  * (a drain).  Returns how many it took, served or refused, or -1 when out
  * of descriptors it stopped watching the listener for a while. */
 int server_accept(struct server *s, int all);
+/* c has sent its first byte, or is closed: it no longer holds a pause. */
+void server_heard(struct server *s, struct conn *c);
 void server_close_listener(struct server *s);
 /* What is still open, as abandoned: the drain timeout, or any other exit
  * with work left (the summary line counts it). */
