@@ -27,6 +27,9 @@
  *   loadclient slowloris PORT N MS
  *	N connections send a request line, then one header byte per
  *	connection every 100 ms, for MS ms; prints connected= alive=.
+ *   loadclient silent PORT N MS
+ *	opens N connections as fast as it can and sends nothing on them,
+ *	holds them MS ms; prints connected= once all are open.
  *   loadclient latency PORT K
  *	K sequential GET / on fresh connections; prints ok= max_ms= p50_ms=.
  *
@@ -43,6 +46,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -597,6 +601,33 @@ static int mode_hold(int n, long ms)
 	return 0;
 }
 
+/* ---- silent ---- */
+
+static int mode_silent(int n, long ms)
+{
+	int *fds = calloc((size_t)n, sizeof *fds);
+	int connected = 0;
+	struct rlimit rl;
+
+	if (!fds)
+		die("calloc");
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;	/* N may be over 1024 */
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	for (int i = 0; i < n; i++)
+		if ((fds[i] = blocking_connect()) >= 0)
+			connected++;
+	printf("connected=%d\n", connected);
+	fflush(stdout);
+	poll(NULL, 0, (int)ms);
+	for (int i = 0; i < n; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(fds);
+	return 0;
+}
+
 /* ---- slowloris ---- */
 
 static int mode_slowloris(int n, long ms)
@@ -701,8 +732,8 @@ static int mode_latency(int k)
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: loadclient load|pipeline|reset|hold|slowloris|"
-		"latency PORT ARGS... (see the source)\n");
+	fprintf(stderr, "usage: loadclient load|close|pipeline|reset|hold|"
+		"silent|slowloris|latency PORT ARGS... (see the source)\n");
 	exit(2);
 }
 
@@ -730,6 +761,8 @@ int main(int argc, char **argv)
 		return mode_reset(atol(argv[3]));
 	if (strcmp(m, "hold") == 0 && argc == 5)
 		return mode_hold(atoi(argv[3]), atol(argv[4]));
+	if (strcmp(m, "silent") == 0 && argc == 5)
+		return mode_silent(atoi(argv[3]), atol(argv[4]));
 	if (strcmp(m, "slowloris") == 0 && argc == 5)
 		return mode_slowloris(atoi(argv[3]), atol(argv[4]));
 	if (strcmp(m, "latency") == 0)

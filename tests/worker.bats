@@ -9,7 +9,9 @@ setup_file() {
 	${CC:-cc} -O1 -o "$RAWHTTP" "$TOP/tests/rawhttp.c"
 	HOLDER="$BATS_FILE_TMPDIR/holder"
 	${CC:-cc} -O1 -Wall -Werror -o "$HOLDER" "$TOP/tests/holder.c"
-	export RAWHTTP HOLDER
+	LOADCLIENT="$BATS_FILE_TMPDIR/loadclient"
+	${CC:-cc} -O2 -Wall -Werror -o "$LOADCLIENT" "$TOP/tests/loadclient.c"
+	export RAWHTTP HOLDER LOADCLIENT
 }
 
 setup() {
@@ -369,6 +371,24 @@ stop_worker() {
 	send 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' -t 5000
 	[ "$output" = "200 EOF" ]
 	exec {a}>&- {b}>&-
+}
+
+@test "a crowd of connections that never speak is taken at once, not one a millisecond" {
+	# Pausing the listener bets that the client just taken is about to
+	# send its request.  Were the bet kept after a pause in which none
+	# spoke, a backlog of 2000 idle connections would go one a
+	# millisecond, and a request behind them would wait 2 s (seen).
+	[ -z "${VALGRIND:-}" ] || skip "accepting 2000 under valgrind takes seconds"
+	start_worker --header-timeout 60
+	"$LOADCLIENT" silent "$PORT" 2000 20000 > "$BATS_TEST_TMPDIR/silent" &
+	local crowd=$!
+	connected() { grep -q connected= "$BATS_TEST_TMPDIR/silent"; }
+	wait_until 30 connected
+	send 'GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n' -t 1000
+	kill "$crowd"
+	echo "crowd: $(cat "$BATS_TEST_TMPDIR/silent")"
+	[ "$(kv connected "$(cat "$BATS_TEST_TMPDIR/silent")")" -eq 2000 ]
+	[ "$output" = "200 EOF" ]
 }
 
 @test "an idle keep-alive connection closes after --idle-timeout" {

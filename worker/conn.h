@@ -42,9 +42,9 @@ struct conn {
 	unsigned watch_out : 1;		/* EPOLLOUT is in its epoll events */
 	unsigned char continue_left;	/* of a 100 Continue the socket
 					   took only part of */
-	uint32_t pause;			/* it has yet to speak: the
-					   listener's pause it came in; 0:
-					   it has spoken */
+	uint32_t pause;			/* not 0 while it has yet to
+					   speak: the listener's pause
+					   number when it was taken */
 
 	/* The request being handled. */
 	char what[64];		/* "GET /sleep?ms=5", for the log */

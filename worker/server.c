@@ -21,7 +21,10 @@
  * many tries when they fail (EINTR, ECONNABORTED, a firewall's EPERM). */
 #define ACCEPT_TRIES 64
 #define LISTEN_RETRY_MS 100	/* out of descriptors, no reserve left */
-#define LISTEN_PAUSE_MS 1	/* the longest a pause lasts */
+#define LISTEN_PAUSE_MS 2	/* a pause lasts 1 to 2 ms at most (the loop's
+				   clock is in whole milliseconds) */
+#define LISTEN_ASIDE_MS 1	/* a full worker's turn out of the queue */
+#define LISTEN_NO_PAUSE_MS 100	/* after a pause none of whose clients spoke */
 
 static struct server *server_of(struct watcher *w)
 {
@@ -92,62 +95,109 @@ static void server_rewatch(struct server *s)
 	server_unwatch(s, LISTENER_BACKOFF, LISTEN_RETRY_MS);
 }
 
-static void server_on_listen_timer(struct timer *t)
+/* A client that has just connected sends its request a moment later, and
+ * that wakes us anyway.  So when a client comes while the one before it,
+ * taken a moment ago, has yet to speak (a flood of short connections),
+ * the listener is left out of the epoll set until the clients taken in
+ * this pause have spoken, or for LISTEN_PAUSE_MS at most, and the ones
+ * that arrive meanwhile are taken after each batch (server_after_batch),
+ * often with their requests already in.  Each wake-up of a worker that
+ * went idle costs the waking CPU an interrupt, and such a client would
+ * otherwise pay two: its handshake, then its request.  Out of the set and
+ * back in is also a move to the back of the queue (server_rewatch). */
+static int server_pause_pays(const struct server *s)
 {
-	server_rewatch(container_of(t, struct server, listen_timer));
+	return s->newest && s->loop.now - s->newest_at <= LISTEN_PAUSE_MS &&
+	       s->loop.now >= s->no_pause_until;
 }
 
-/* Clients arriving while others have yet to send their requests (a flood
- * of short connections): each of those requests will wake us anyway, so
- * until the clients of this pause have spoken, or for a millisecond at
- * most, the listener is left out of the epoll set, and the clients that
- * arrive meanwhile are taken after each batch (server_after_batch), often
- * with their requests already in.  Each wake-up of a worker that went
- * idle costs the waking CPU an interrupt, and such a client would
- * otherwise pay two: its handshake, then its request.  Out of the set
- * and back in is also a move to the back of the queue (server_rewatch). */
+/* The client just taken, s->newest, is the first of the pause. */
 static void server_pause(struct server *s)
 {
 	if (++s->pause == 0)
 		s->pause = 1;
-	s->unheard = 0;
+	s->newest->pause = s->pause;
+	s->unheard = 1;
+	s->spoke = 0;
 	s->pause_began = 1;
 	server_unwatch(s, LISTENER_PAUSED, LISTEN_PAUSE_MS);
 }
 
-void server_heard(struct server *s, struct conn *c)
+void server_heard(struct server *s, struct conn *c, int spoke)
 {
-	s->silent--;
-	if (c->pause == s->pause && s->listening == LISTENER_PAUSED)
+	if (s->newest == c)
+		s->newest = NULL;
+	if (c->pause == s->pause && s->listening == LISTENER_PAUSED) {
 		s->unheard--;
+		s->spoke += spoke;
+	}
 	c->pause = 0;
+}
+
+/* A worker that refused a client (at --max-connections, or out of
+ * descriptors) stands aside: out of the socket's queue, so that a
+ * sibling with room gets the clients that come, and every millisecond it
+ * takes what is still queued, serving what it has room for and refusing
+ * the rest, until it refuses no more. */
+static void server_sweep(struct server *s)
+{
+	unsigned long refused = s->refused;
+
+	if (server_accept(s, 1) < 0)
+		return;		/* BACKOFF */
+	if (s->refused != refused)
+		server_unwatch(s, LISTENER_ASIDE, LISTEN_ASIDE_MS);
+	else
+		server_rewatch(s);
+}
+
+static void server_on_listen_timer(struct timer *t)
+{
+	struct server *s = container_of(t, struct server, listen_timer);
+
+	switch (s->listening) {
+	case LISTENER_PAUSED:
+		/* Not one client of this pause spoke in a millisecond or
+		 * more (a crowd of idle connections): none is about to, and
+		 * waiting on them would take one client a pause.  No pause
+		 * for a while. */
+		if (s->spoke == 0)
+			s->no_pause_until = s->loop.now + LISTEN_NO_PAUSE_MS;
+		server_rewatch(s);
+		break;
+	case LISTENER_ASIDE:
+		server_sweep(s);
+		break;
+	case LISTENER_BACKOFF:
+		server_rewatch(s);
+		break;
+	case LISTENER_WATCHED:
+	case LISTENER_CLOSED:
+		break;
+	}
 }
 
 static void server_on_listener(struct watcher *w, uint32_t events)
 {
 	struct server *s = server_of(w);
 	unsigned long refused = s->refused;
+	struct conn *before = s->newest;
+	int pause = server_pause_pays(s);
 
 	(void)events;
 	if (s->listening != LISTENER_WATCHED)
 		return;		/* closed or paused earlier in this batch */
-	if (s->silent > 0) {
+	if (server_accept(s, 0) <= 0)
+		return;		/* none, or out of descriptors: BACKOFF */
+	if (s->refused != refused)
+		server_unwatch(s, LISTENER_ASIDE, LISTEN_ASIDE_MS);
+	else if (pause && s->newest != before)
 		server_pause(s);
-		/* Took no client (full, out of descriptors, a sibling was
-		 * quicker): to the back at once, so that a sibling with room
-		 * gets the next. */
-		if (server_accept(s, 0) >= 0 && s->unheard == 0 &&
-		    s->listening == LISTENER_PAUSED)
-			server_rewatch(s);
-		return;
-	}
-	if (server_accept(s, 0) <= 0 || !s->exclusive)
-		return;
-	/* To the back of the queue (server_rewatch): at once after a
-	 * refusal, else at most once a millisecond, since two epoll_ctl per
-	 * connection would cost more than the spreading is worth, and
-	 * clients a millisecond or more apart still take turns. */
-	if (s->refused != refused || s->loop.now != s->requeued_at) {
+	else if (s->exclusive && s->loop.now != s->requeued_at) {
+		/* To the back of the queue, at most once a millisecond: two
+		 * epoll_ctl per connection would cost more than the spreading
+		 * is worth, and clients a millisecond or more apart still
+		 * take turns. */
 		s->requeued_at = s->loop.now;
 		loop_del(&s->loop, &s->listener);
 		server_rewatch(s);
@@ -237,7 +287,7 @@ int server_accept(struct server *s, int all)
 					return taken;	/* the queue is empty */
 				}
 				taken++;
-				if (all)	/* a drain empties the queue */
+				if (all)	/* a drain, a sweep: all of it */
 					continue;
 				return taken;
 			default:
@@ -263,7 +313,8 @@ int server_accept(struct server *s, int all)
 			continue;
 		}
 		c->pause = s->pause;	/* silent until it speaks */
-		s->silent++;
+		s->newest = c;
+		s->newest_at = s->loop.now;
 		if (s->listening == LISTENER_PAUSED)
 			s->unheard++;
 	}
@@ -310,9 +361,11 @@ void server_after_batch(struct loop *l)
 	 * every client of this pause has spoken, nothing may wake us soon,
 	 * so watch again. */
 	if (s->listening == LISTENER_PAUSED && l->running) {
-		if (!s->pause_began)
-			server_accept(s, 0);
-		if (s->listening == LISTENER_PAUSED && s->unheard == 0)
+		unsigned long refused = s->refused;
+		if (!s->pause_began && server_accept(s, 0) > 0 &&
+		    s->refused != refused)
+			server_unwatch(s, LISTENER_ASIDE, LISTEN_ASIDE_MS);
+		else if (s->listening == LISTENER_PAUSED && s->unheard == 0)
 			server_rewatch(s);
 	}
 	s->pause_began = 0;

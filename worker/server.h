@@ -20,13 +20,17 @@ struct server_config {
 };
 
 /* The listening socket and this worker's epoll set (server.c):
- *   WATCHED --a client comes while another has yet to speak--> PAUSED
- *   PAUSED  --the clients of this pause have spoken, or 1 ms--> WATCHED
- *   any     --out of descriptors--> BACKOFF --100 ms--> WATCHED
+ *   WATCHED --a client while the one before has yet to speak--> PAUSED
+ *   PAUSED  --the clients of this pause have spoken, or 2 ms--> WATCHED
+ *   WATCHED, PAUSED --a client refused--> ASIDE
+ *   ASIDE   --1 ms: take the queue; none refused--> WATCHED
+ *   any     --out of descriptors, epoll_ctl failed--> BACKOFF
+ *   BACKOFF --100 ms--> WATCHED
  *   any     --drain--> CLOSED */
 enum listener_state {
 	LISTENER_WATCHED,	/* in the set: epoll says when a client waits */
 	LISTENER_PAUSED,	/* out: a client just taken will wake us */
+	LISTENER_ASIDE,		/* out: full, leaving clients to siblings */
 	LISTENER_BACKOFF,	/* out: no descriptor to accept with */
 	LISTENER_CLOSED,	/* the drain closed it; fd is -1 */
 };
@@ -39,8 +43,11 @@ struct server {
 	struct timer listen_timer;	/* ends PAUSED and BACKOFF */
 	uint32_t pause;			/* which pause this is, never 0 */
 	long unheard;			/* clients of this pause yet to speak */
-	long silent;			/* clients yet to speak, of any time */
+	long spoke;			/* clients of this pause that spoke */
 	int pause_began;		/* in this batch */
+	uint64_t no_pause_until;	/* loop time */
+	struct conn *newest;		/* the last client taken, while silent */
+	uint64_t newest_at;		/* loop time it was taken */
 	uint64_t requeued_at;		/* loop time of the last requeue */
 	struct watcher signals;		/* signalfd: SIGTERM, SIGINT */
 	int owns_listener;		/* bound it itself (not passed) */
@@ -68,8 +75,9 @@ int server_init(struct server *s, int listen_fd);
  * (a drain).  Returns how many it took, served or refused, or -1 when out
  * of descriptors it stopped watching the listener for a while. */
 int server_accept(struct server *s, int all);
-/* c has sent its first byte, or is closed: it no longer holds a pause. */
-void server_heard(struct server *s, struct conn *c);
+/* c has sent its first byte (spoke), or is closing without one: it is
+ * silent no more.  Called once, while c->pause is not 0. */
+void server_heard(struct server *s, struct conn *c, int spoke);
 void server_close_listener(struct server *s);
 /* What is still open, as abandoned: the drain timeout, or any other exit
  * with work left (the summary line counts it). */
