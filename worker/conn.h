@@ -43,8 +43,8 @@ struct conn {
 	unsigned char continue_left;	/* of a 100 Continue the socket
 					   took only part of */
 	uint32_t pause;			/* not 0 while it has yet to
-					   speak: the listener's pause
-					   number when it was taken */
+					   speak: the number of the
+					   listener's pause it counts in */
 
 	/* The request being handled. */
 	char what[64];		/* "GET /sleep?ms=5", for the log */

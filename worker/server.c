@@ -23,7 +23,9 @@
 #define LISTEN_RETRY_MS 100	/* out of descriptors, no reserve left */
 #define LISTEN_PAUSE_MS 2	/* a pause lasts 1 to 2 ms at most (the loop's
 				   clock is in whole milliseconds) */
-#define LISTEN_ASIDE_MS 1	/* a full worker's turn out of the queue */
+#define LISTEN_ASIDE_MS 2	/* a full worker's turn out of the queue */
+#define SWEEP_MAX 256		/* clients a sweep takes: a flood must not
+				   hold the loop */
 #define LISTEN_NO_PAUSE_MS 100	/* after a pause none of whose clients spoke */
 
 static struct server *server_of(struct watcher *w)
@@ -120,6 +122,7 @@ static void server_pause(struct server *s)
 	s->unheard = 1;
 	s->spoke = 0;
 	s->pause_began = 1;
+	s->pause_over = 0;
 	server_unwatch(s, LISTENER_PAUSED, LISTEN_PAUSE_MS);
 }
 
@@ -136,19 +139,22 @@ void server_heard(struct server *s, struct conn *c, int spoke)
 
 /* A worker that refused a client (at --max-connections, or out of
  * descriptors) stands aside: out of the socket's queue, so that a
- * sibling with room gets the clients that come, and every millisecond it
- * takes what is still queued, serving what it has room for and refusing
- * the rest, until it refuses no more. */
+ * sibling with room gets the clients that come, and every
+ * LISTEN_ASIDE_MS it takes what is still queued, serving what it has
+ * room for and refusing the rest, until it has room and refuses none. */
 static void server_sweep(struct server *s)
 {
 	unsigned long refused = s->refused;
+	int n = 0;
 
-	if (server_accept(s, 1) < 0)
+	for (int i = 0; i < SWEEP_MAX && (n = server_accept(s, 0)) > 0; i++)
+		;
+	if (n < 0)
 		return;		/* BACKOFF */
-	if (s->refused != refused)
-		server_unwatch(s, LISTENER_ASIDE, LISTEN_ASIDE_MS);
-	else
+	if (s->refused == refused && s->nconns < s->cfg.max_connections)
 		server_rewatch(s);
+	else
+		server_unwatch(s, LISTENER_ASIDE, LISTEN_ASIDE_MS);
 }
 
 static void server_on_listen_timer(struct timer *t)
@@ -157,13 +163,7 @@ static void server_on_listen_timer(struct timer *t)
 
 	switch (s->listening) {
 	case LISTENER_PAUSED:
-		/* Not one client of this pause spoke in a millisecond or
-		 * more (a crowd of idle connections): none is about to, and
-		 * waiting on them would take one client a pause.  No pause
-		 * for a while. */
-		if (s->spoke == 0)
-			s->no_pause_until = s->loop.now + LISTEN_NO_PAUSE_MS;
-		server_rewatch(s);
+		s->pause_over = 1;	/* see server_after_batch */
 		break;
 	case LISTENER_ASIDE:
 		server_sweep(s);
@@ -186,7 +186,7 @@ static void server_on_listener(struct watcher *w, uint32_t events)
 
 	(void)events;
 	if (s->listening != LISTENER_WATCHED)
-		return;		/* closed or paused earlier in this batch */
+		return;		/* out of the set earlier in this batch */
 	if (server_accept(s, 0) <= 0)
 		return;		/* none, or out of descriptors: BACKOFF */
 	if (s->refused != refused)
@@ -287,7 +287,7 @@ int server_accept(struct server *s, int all)
 					return taken;	/* the queue is empty */
 				}
 				taken++;
-				if (all)	/* a drain, a sweep: all of it */
+				if (all)	/* a drain empties the queue */
 					continue;
 				return taken;
 			default:
@@ -362,8 +362,17 @@ void server_after_batch(struct loop *l)
 	 * so watch again. */
 	if (s->listening == LISTENER_PAUSED && l->running) {
 		unsigned long refused = s->refused;
-		if (!s->pause_began && server_accept(s, 0) > 0 &&
-		    s->refused != refused)
+		if (s->pause_over) {
+			/* Not one client of this pause spoke in a millisecond
+			 * or more, this batch included (a crowd of idle
+			 * connections): none is about to, and waiting on them
+			 * would take one client a pause.  No pause for a
+			 * while. */
+			if (s->spoke == 0)
+				s->no_pause_until = l->now + LISTEN_NO_PAUSE_MS;
+			server_rewatch(s);
+		} else if (!s->pause_began && server_accept(s, 0) > 0 &&
+			   s->refused != refused)
 			server_unwatch(s, LISTENER_ASIDE, LISTEN_ASIDE_MS);
 		else if (s->listening == LISTENER_PAUSED && s->unheard == 0)
 			server_rewatch(s);

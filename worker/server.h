@@ -23,7 +23,7 @@ struct server_config {
  *   WATCHED --a client while the one before has yet to speak--> PAUSED
  *   PAUSED  --the clients of this pause have spoken, or 2 ms--> WATCHED
  *   WATCHED, PAUSED --a client refused--> ASIDE
- *   ASIDE   --1 ms: take the queue; none refused--> WATCHED
+ *   ASIDE   --2 ms: take the queue; room, none refused--> WATCHED
  *   any     --out of descriptors, epoll_ctl failed--> BACKOFF
  *   BACKOFF --100 ms--> WATCHED
  *   any     --drain--> CLOSED */
@@ -40,11 +40,13 @@ struct server {
 	struct server_config cfg;
 	struct watcher listener;
 	enum listener_state listening;
-	struct timer listen_timer;	/* ends PAUSED and BACKOFF */
+	struct timer listen_timer;	/* ends PAUSED and BACKOFF, sweeps
+					   ASIDE */
 	uint32_t pause;			/* which pause this is, never 0 */
 	long unheard;			/* clients of this pause yet to speak */
 	long spoke;			/* clients of this pause that spoke */
 	int pause_began;		/* in this batch */
+	int pause_over;			/* its time is up */
 	uint64_t no_pause_until;	/* loop time */
 	struct conn *newest;		/* the last client taken, while silent */
 	uint64_t newest_at;		/* loop time it was taken */
