@@ -237,6 +237,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h.s.cfg.max_connections = 16;
 	h.s.cfg.max_events = 16;
 	h.s.listener.fd = -1;
+	h.s.listening = LISTENER_CLOSED;
 	h.s.signals.fd = -1;
 	h.s.reserve_fd = -1;
 	if (loop_init(&h.s.loop) < 0)
@@ -253,7 +254,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int small = 4096;
 		(void)setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
 	}
-	if (conn_open(&h.s, sv[0]) < 0) {
+	if (!conn_open(&h.s, sv[0])) {
 		close(sv[0]);
 		goto out;
 	}
