@@ -186,8 +186,8 @@ void conn_close(struct conn *c)
 	if (c->state == CONN_CLOSED)
 		return;
 	loop_timer_stop(&s->loop, &c->timer);
-	if (c->pause)
-		server_heard(s, c, 0);
+	if (s->newest == c)
+		server_heard(s, 0);
 	/* The socket is ours alone, so close(2) also ends its epoll
 	 * registration.  Linux frees the fd even when close says EINTR. */
 	close(c->w.fd);
@@ -213,8 +213,8 @@ void conn_free(struct conn *c)
  * request crosses our close sees a clean EOF, not a reset (RFC 9112 §9.6). */
 static void conn_linger(struct conn *c)
 {
-	if (c->pause)		/* it will not send a request now */
-		server_heard(c->srv, c, 0);
+	if (c->srv->newest == c)	/* it will not send a request now */
+		server_heard(c->srv, 0);
 	conn_drop_buffers(c);
 	if (shutdown(c->w.fd, SHUT_WR) < 0) {
 		conn_close(c);
@@ -247,8 +247,8 @@ static ssize_t conn_fill(struct conn *c)
 	while (n < 0 && errno == EINTR);
 	if (n > 0) {
 		c->in_end += (size_t)n;
-		if (c->pause)
-			server_heard(c->srv, c, 1);
+		if (c->srv->newest == c)
+			server_heard(c->srv, 1);
 		/* A short read emptied the socket: the next edge says when
 		 * there is more, unless the peer's FIN is pending. */
 		if ((size_t)n < room && !c->hup)

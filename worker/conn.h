@@ -42,9 +42,6 @@ struct conn {
 	unsigned watch_out : 1;		/* EPOLLOUT is in its epoll events */
 	unsigned char continue_left;	/* of a 100 Continue the socket
 					   took only part of */
-	uint32_t pause;			/* not 0 while it has yet to
-					   speak: the number of the
-					   listener's pause it counts in */
 
 	/* The request being handled. */
 	char what[64];		/* "GET /sleep?ms=5", for the log */

@@ -100,10 +100,10 @@ static void server_rewatch(struct server *s)
 /* A client that has just connected sends its request a moment later, and
  * that wakes us anyway.  So when a client comes while the one before it,
  * taken a moment ago, has yet to speak (a flood of short connections),
- * the listener is left out of the epoll set until the clients taken in
- * this pause have spoken, or for LISTEN_PAUSE_MS at most, and the ones
- * that arrive meanwhile are taken after each batch (server_after_batch),
- * often with their requests already in.  Each wake-up of a worker that
+ * the listener is left out of the epoll set until the last client taken
+ * has spoken, or for LISTEN_PAUSE_MS at most, and the ones that arrive
+ * meanwhile are taken after each batch (server_after_batch), often with
+ * their requests already in.  Each wake-up of a worker that
  * went idle costs the waking CPU an interrupt, and such a client would
  * otherwise pay two: its handshake, then its request.  Out of the set and
  * back in is also a move to the back of the queue (server_rewatch). */
@@ -113,28 +113,18 @@ static int server_pause_pays(const struct server *s)
 	       s->loop.now >= s->no_pause_until;
 }
 
-/* The client just taken, s->newest, is the first of the pause. */
 static void server_pause(struct server *s)
 {
-	if (++s->pause == 0)
-		s->pause = 1;
-	s->newest->pause = s->pause;
-	s->unheard = 1;
-	s->spoke = 0;
-	s->pause_began = 1;
+	s->heard = 0;
 	s->pause_over = 0;
 	server_unwatch(s, LISTENER_PAUSED, LISTEN_PAUSE_MS);
 }
 
-void server_heard(struct server *s, struct conn *c, int spoke)
+void server_heard(struct server *s, int spoke)
 {
-	if (s->newest == c)
-		s->newest = NULL;
-	if (c->pause == s->pause && s->listening == LISTENER_PAUSED) {
-		s->unheard--;
-		s->spoke += spoke;
-	}
-	c->pause = 0;
+	s->newest = NULL;
+	if (s->listening == LISTENER_PAUSED)
+		s->heard |= spoke;
 }
 
 /* A worker that refused a client (at --max-connections, or out of
@@ -225,7 +215,6 @@ int server_init(struct server *s, int listen_fd)
 	if (timer_heap_reserve(&s->loop.timers, 8) < 0)
 		return -1;
 	s->listening = LISTENER_WATCHED;
-	s->pause = 1;
 	return server_watch_listener(s);
 }
 
@@ -312,11 +301,8 @@ int server_accept(struct server *s, int all)
 			close(fd);
 			continue;
 		}
-		c->pause = s->pause;	/* silent until it speaks */
-		s->newest = c;
+		s->newest = c;		/* silent until it speaks */
 		s->newest_at = s->loop.now;
-		if (s->listening == LISTENER_PAUSED)
-			s->unheard++;
 	}
 	return taken;
 }
@@ -356,10 +342,9 @@ void server_after_batch(struct loop *l)
 	struct server *s = container_of(l, struct server, loop);
 
 	server_reap(s);
-	/* Paused (server_pause): take the next client ourselves, from the
-	 * batch after the one that paused (none has come so soon); once
-	 * every client of this pause has spoken, nothing may wake us soon,
-	 * so watch again. */
+	/* Paused (server_pause): take the next client ourselves; once the
+	 * last one taken has spoken, nothing may wake us soon, so watch
+	 * again. */
 	if (s->listening == LISTENER_PAUSED && l->running) {
 		unsigned long refused = s->refused;
 		if (s->pause_over) {
@@ -368,16 +353,14 @@ void server_after_batch(struct loop *l)
 			 * connections): none is about to, and waiting on them
 			 * would take one client a pause.  No pause for a
 			 * while. */
-			if (s->spoke == 0)
+			if (!s->heard)
 				s->no_pause_until = l->now + LISTEN_NO_PAUSE_MS;
 			server_rewatch(s);
-		} else if (!s->pause_began && server_accept(s, 0) > 0 &&
-			   s->refused != refused)
+		} else if (server_accept(s, 0) > 0 && s->refused != refused)
 			server_unwatch(s, LISTENER_ASIDE, LISTEN_ASIDE_MS);
-		else if (s->listening == LISTENER_PAUSED && s->unheard == 0)
+		else if (s->listening == LISTENER_PAUSED && !s->newest)
 			server_rewatch(s);
 	}
-	s->pause_began = 0;
 	if (s->draining && s->nconns == 0 && s->nevents == 0) {
 		log_debug("drain complete");
 		s->exit_status = 0;

@@ -21,7 +21,7 @@ struct server_config {
 
 /* The listening socket and this worker's epoll set (server.c):
  *   WATCHED --a client while the one before has yet to speak--> PAUSED
- *   PAUSED  --the clients of this pause have spoken, or 2 ms--> WATCHED
+ *   PAUSED  --the last client taken has spoken, or 2 ms--> WATCHED
  *   WATCHED, PAUSED --a client refused--> ASIDE
  *   ASIDE   --2 ms: take the queue; room, none refused--> WATCHED
  *   any     --out of descriptors, epoll_ctl failed--> BACKOFF
@@ -42,10 +42,7 @@ struct server {
 	enum listener_state listening;
 	struct timer listen_timer;	/* ends PAUSED and BACKOFF, sweeps
 					   ASIDE */
-	uint32_t pause;			/* which pause this is, never 0 */
-	long unheard;			/* clients of this pause yet to speak */
-	long spoke;			/* clients of this pause that spoke */
-	int pause_began;		/* in this batch */
+	int heard;			/* a client of this pause spoke */
 	int pause_over;			/* its time is up */
 	uint64_t no_pause_until;	/* loop time */
 	struct conn *newest;		/* the last client taken, while silent */
@@ -77,9 +74,9 @@ int server_init(struct server *s, int listen_fd);
  * (a drain).  Returns how many it took, served or refused, or -1 when out
  * of descriptors it stopped watching the listener for a while. */
 int server_accept(struct server *s, int all);
-/* c has sent its first byte (spoke), or is closing without one: it is
- * silent no more.  Called once, while c->pause is not 0. */
-void server_heard(struct server *s, struct conn *c, int spoke);
+/* s->newest has sent its first byte (spoke), or is closing without one:
+ * it is silent no more, and no longer the newest. */
+void server_heard(struct server *s, int spoke);
 void server_close_listener(struct server *s);
 /* What is still open, as abandoned: the drain timeout, or any other exit
  * with work left (the summary line counts it). */
