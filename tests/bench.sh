@@ -263,6 +263,13 @@ row() {
 	[[ $2 == *[0-9]* && $3 == *[1-9]* ]] && r=$(ratio "$2" "$3")
 	echo "| $1 | $2 | $3 | $r |"
 }
+# rows LABEL W N: row for 1 and 2 workers, from the arrays named W and N
+# (indexed by the worker count); %n in LABEL is the count.
+rows() {
+	local -n w=$2 x=$3
+	local n
+	for n in 1 2; do row "${1//%n/$n}" "${w[$n]}" "${x[$n]}"; done
+}
 
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
@@ -461,21 +468,11 @@ mem_cell() { echo "$(kib_to_mib "${RSS[$1]}") ($(kib_to_mib "${ANON[$1]}"))"; }
 {
 	echo "| measure | worker | nginx | worker/nginx |"
 	echo "|---|---:|---:|---:|"
-	for n in 1 2; do
-		row "requests/s, $n worker(s) (median of $ROUNDS)" "${RPS_W[$n]}" "${RPS_N[$n]}"
-	done
-	for n in 1 2; do
-		row "server CPU per request, $n worker(s), µs (median)" "${CPU_W[$n]}" "${CPU_N[$n]}"
-	done
-	for n in 1 2; do
-		row "new connection per request: requests/s, $n worker(s) (median of $CROUNDS)" "${CRPS_W[$n]}" "${CRPS_N[$n]}"
-	done
-	for n in 1 2; do
-		row "new connection per request: server CPU per request, $n worker(s), µs (median)" "${CCPU_W[$n]}" "${CCPU_N[$n]}"
-	done
-	for n in 1 2; do
-		row "new connection per request: system calls per connection, $n worker(s)" "${SYS_W[$n]}" "${SYS_N[$n]}"
-	done
+	rows "requests/s, %n worker(s) (median of $ROUNDS)" RPS_W RPS_N
+	rows "server CPU per request, %n worker(s), µs (median)" CPU_W CPU_N
+	rows "new connection per request: requests/s, %n worker(s) (median of $CROUNDS)" CRPS_W CRPS_N
+	rows "new connection per request: server CPU per request, %n worker(s), µs (median)" CCPU_W CCPU_N
+	rows "new connection per request: system calls per connection, %n worker(s)" SYS_W SYS_N
 	for n in 1 2; do
 		for k in idle load; do
 			echo "| RSS $([ $k = idle ] && echo idle || echo after the load), $n worker(s), MiB (anon) | $(mem_cell w_${k}_$n) | $(mem_cell n_${k}_$n) | $(ratio "${RSS[w_${k}_$n]}" "${RSS[n_${k}_$n]}") |"
