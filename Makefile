@@ -1,9 +1,10 @@
 # The prefork HTTP supervisor.  `make` builds supervisor/supervisor and
 # worker/worker; `make check` runs every test; `make run` starts it.
 #
-# The supervisor links six modules from worker/ (log, opt, listen, stdfd,
-# notify, fdlimit): each helper has one home, and the worker is the program
-# that also runs alone.
+# worker/lib/ holds what both programs link (the log, the clock, signal
+# names, flag values, listening sockets, sd_notify, descriptors): each
+# helper has one home, beside the worker, which is the program that also
+# runs alone.
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
@@ -33,10 +34,9 @@ LDFLAGS    += -fsanitize=address,undefined
 endif
 
 B := build
-SHARED  := worker/log.c worker/opt.c worker/listen.c worker/stdfd.c \
-           worker/notify.c worker/fdlimit.c
+SHARED  := $(wildcard worker/lib/*.c)
 SUP_SRC := $(wildcard supervisor/*.c) $(SHARED)
-WRK_SRC := $(wildcard worker/*.c)
+WRK_SRC := $(wildcard worker/*.c) $(SHARED)
 LIB_SRC := $(filter-out worker/main.c,$(WRK_SRC)) \
            $(filter-out supervisor/main.c,$(wildcard supervisor/*.c))
 UNIT_SRC := $(wildcard tests/unit/*.c)

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../worker/log.h"
+#include "../worker/lib/log.h"
 
 /* A pid, 1 to INT_MAX, or -1: a stray -1 given to kill(2) would reach
  * every process. */

@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../worker/opt.h"
+#include "../worker/lib/opt.h"
+#include "../worker/lib/sig.h"
 
 #define NSIG_STANDARD 32	/* 32 and 33 are glibc's, then real-time */
 
@@ -103,21 +104,8 @@ static int config_stop_signal_ok(int sig)
 /* "QUIT", "SIGQUIT" or a number. */
 static int config_signal(const char *arg, int *sig)
 {
-	const char *name = strncmp(arg, "SIG", 3) ? arg : arg + 3;
-	long n;
-
-	if (opt_long(arg, 1, SIGRTMAX, &n) == 0) {
-		*sig = (int)n;
-		return config_stop_signal_ok(*sig) ? 0 : -1;
-	}
-	for (int s = 1; s < NSIG_STANDARD; s++) {
-		const char *abbrev = sigabbrev_np(s);
-		if (abbrev && !strcmp(abbrev, name)) {
-			*sig = s;
-			return config_stop_signal_ok(s) ? 0 : -1;
-		}
-	}
-	return -1;
+	*sig = sig_number(arg);
+	return *sig > 0 && config_stop_signal_ok(*sig) ? 0 : -1;
 }
 
 /* A SECONDS value for the flag called name: 0, or 2 (said why). */

@@ -4,7 +4,7 @@
 
 #include <stddef.h>
 
-#include "../worker/listen.h"
+#include "../worker/lib/listen.h"
 
 #define CONFIG_PORTS_MAX 64
 #define CONFIG_WORKERS_MAX 1024

@@ -15,11 +15,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../worker/listen.h"
-#include "../worker/log.h"
-#include "../worker/opt.h"
+#include "../worker/lib/listen.h"
+#include "../worker/lib/log.h"
+#include "../worker/lib/opt.h"
+#include "../worker/lib/clock.h"
+#include "../worker/lib/sig.h"
 #include "children.h"
-#include "../worker/notify.h"
+#include "../worker/lib/notify.h"
 
 #define TAG_SIGNAL UINT64_MAX
 #define TAG_TIMER (UINT64_MAX - 1)
@@ -34,31 +36,10 @@ static const int group_signals[] = {
 
 static void group_read_signals(struct group *g);
 
-long group_now_ms(void)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 /* STARTING or RUNNING: not asked to stop yet. */
 static int group_up(const struct group *g)
 {
 	return g->state == GROUP_STARTING || g->state == GROUP_RUNNING;
-}
-
-const char *group_sig_name(int sig)
-{
-	const char *n = sigabbrev_np(sig);
-	static char buf[16];
-
-	if (!n) {
-		snprintf(buf, sizeof buf, "%d", sig);
-		return buf;
-	}
-	snprintf(buf, sizeof buf, "SIG%s", n);
-	return buf;
 }
 
 /* A shell starts background jobs with SIGINT ignored, and an ignored
@@ -143,9 +124,9 @@ static void group_signal_child(struct child *k, int sig)
 
 	if (r < 0 && errno != ESRCH)
 		log_warn("%s pid=%d: cannot send %s: %s", k->name, (int)k->pid,
-			 group_sig_name(sig), strerror(errno));
+			 sig_name(sig), strerror(errno));
 	else
-		log_info("sent %s to %s pid=%d", group_sig_name(sig), k->name,
+		log_info("sent %s to %s pid=%d", sig_name(sig), k->name,
 			 (int)k->pid);
 }
 
@@ -206,7 +187,7 @@ static void group_signal_orphans(struct group *g, int sig)
 			(void)kill(*p, SIGCONT);	/* as to a child: first */
 		if (kill(*p, sig) == 0)
 			log_info("sent %s to orphan pid=%d",
-				 group_sig_name(sig), (int)*p);
+				 sig_name(sig), (int)*p);
 	}
 	free(pids);
 }
@@ -319,7 +300,7 @@ static void group_ask_stop(struct child *k, int sig)
 void group_retire(struct group *g, struct child *k)
 {
 	k->role = CHILD_RETIRING;
-	k->deadline_ms = group_now_ms() + (g->kill_ms ? g->kill_ms : 1);
+	k->deadline_ms = (long)clock_ms() + (g->kill_ms ? g->kill_ms : 1);
 	group_ask_stop(k, g->cfg->stop_signal);
 }
 
@@ -364,7 +345,7 @@ static void group_stop(struct group *g, const char *why)
 				       SIGTERM : g->cfg->stop_signal);
 	}
 	group_signal_orphans(g, SIGTERM);
-	g->deadline_ms = group_now_ms() + g->kill_ms;	/* ends the ready one */
+	g->deadline_ms = (long)clock_ms() + g->kill_ms;	/* ends the ready one */
 	if (g->kill_ms == 0)
 		group_kill(g);
 }
@@ -391,7 +372,7 @@ static const char *group_describe(const struct group *g,
 			 (k->role != CHILD_FAILER &&
 			  WTERMSIG(ws) == g->cfg->stop_signal);
 		snprintf(how, sizeof how, "killed by %s",
-			 group_sig_name(WTERMSIG(ws)));
+			 sig_name(WTERMSIG(ws)));
 	}
 	return how;
 }
@@ -501,25 +482,25 @@ static void group_on_signal(struct group *g, int sig, pid_t from)
 		return;		/* the loop reaps after reading signals */
 	/* pid 0: the kernel sent it (a terminal's Ctrl-C, for one). */
 	if (from > 0)
-		log_info("received %s from pid %d", group_sig_name(sig),
+		log_info("received %s from pid %d", sig_name(sig),
 			 (int)from);
 	else
 		log_info("received %s from the kernel (a terminal?)",
-			 group_sig_name(sig));
+			 sig_name(sig));
 	if (sig == SIGUSR1 || sig == SIGUSR2) {
-		log_info("%s ignored", group_sig_name(sig));
+		log_info("%s ignored", sig_name(sig));
 	} else if (sig == SIGHUP || sig == SIGTTIN || sig == SIGTTOU) {
 		if (group_up(g))
 			roll_request(g, sig);
 		else
-			log_info("%s ignored: stopping", group_sig_name(sig));
+			log_info("%s ignored: stopping", sig_name(sig));
 	} else if (group_up(g)) {
-		group_stop(g, group_sig_name(sig));
+		group_stop(g, sig_name(sig));
 	} else if (sig == SIGINT && g->state == GROUP_STOPPING) {
 		log_notice("second SIGINT: killing every child now");
 		group_kill(g);
 	} else {
-		log_info("%s ignored: already stopping", group_sig_name(sig));
+		log_info("%s ignored: already stopping", sig_name(sig));
 	}
 }
 
@@ -550,7 +531,7 @@ static void group_running(struct group *g)
 	g->deadline_ms = 0;
 	group_status(g, status, sizeof status);
 	log_info("%s, all ready after %ld ms", status,
-		 group_now_ms() - g->started_ms);
+		 (long)clock_ms() - g->started_ms);
 	group_notify(g, "READY=1", status);
 	roll_resume(g);		/* a SIGHUP that came during the start */
 }
@@ -573,7 +554,7 @@ static void group_became_ready(struct group *g, struct child *k)
 {
 	k->ready = 1;
 	log_info("%s pid=%d ready after %ld ms", k->name, (int)k->pid,
-		 group_now_ms() - k->started_ms);
+		 (long)clock_ms() - k->started_ms);
 	if (k->role == CHILD_NEW && group_up(g)) {
 		roll_on_ready(g, k);	/* may move g->kids */
 		return;
@@ -607,7 +588,7 @@ static void group_on_notify(void *arg, pid_t pid, const char *line,
 static void group_on_timer(struct group *g)
 {
 	uint64_t ticks;
-	long now = group_now_ms();
+	long now = (long)clock_ms();
 
 	if (read(g->timerfd, &ticks, sizeof ticks) < 0 && errno != EAGAIN)
 		log_err("timerfd: %s", strerror(errno));
@@ -673,7 +654,7 @@ static struct child *group_add(struct group *g, const char *name, pid_t pid,
 	k->alive = 1;
 	k->role = role;
 	k->port = port;
-	k->started_ms = group_now_ms();
+	k->started_ms = (long)clock_ms();
 	g->alive++;
 	if (pidfd >= 0 && group_watch(g, pidfd, (uint64_t)(k - g->kids)) < 0) {
 		log_err("%s pid=%d: epoll_ctl: %s", name, (int)pid,
@@ -737,7 +718,7 @@ int group_start(struct group *g, const struct config *c,
 	g->plan = plan;
 	g->listen_fds = fds;
 	g->nlisten = c->nports;
-	g->started_ms = group_now_ms();
+	g->started_ms = (long)clock_ms();
 	g->deadline_ms = g->started_ms + c->ready_ms;	/* the whole start */
 	for (size_t i = 0; i < c->nports && rc == 0; i++) {
 		for (long w = 1; w <= c->workers && rc == 0; w++) {

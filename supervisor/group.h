@@ -104,9 +104,6 @@ int group_start(struct group *g, const struct config *c,
 int group_run(struct group *g);
 
 /* For roll.c. */
-long group_now_ms(void);
-/* "SIGHUP"; the number when the signal has no name. */
-const char *group_sig_name(int sig);
 struct child *group_find(struct group *g, pid_t pid);
 /* A new worker on port, in role: NULL (logged) when it cannot start.  It
  * may move g->kids: no pointer into it survives this call. */

@@ -4,11 +4,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../worker/fdlimit.h"
-#include "../worker/listen.h"
-#include "../worker/log.h"
-#include "../worker/opt.h"
-#include "../worker/stdfd.h"
+#include "../worker/lib/fdlimit.h"
+#include "../worker/lib/listen.h"
+#include "../worker/lib/log.h"
+#include "../worker/lib/opt.h"
+#include "../worker/lib/stdfd.h"
 #include "config.h"
 #include "group.h"
 #include "spawn.h"

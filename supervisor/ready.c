@@ -7,7 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "../worker/log.h"
+#include "../worker/lib/log.h"
 
 #define READY_DATAGRAM_MAX 4096	/* systemd's own limit is larger; READY=1
 				   and a STATUS= line fit many times over */

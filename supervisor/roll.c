@@ -6,8 +6,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "../worker/log.h"
-#include "../worker/opt.h"
+#include "../worker/lib/log.h"
+#include "../worker/lib/opt.h"
+#include "../worker/lib/clock.h"
+#include "../worker/lib/sig.h"
 #include "group.h"
 
 static void roll_step(struct group *g);
@@ -77,13 +79,12 @@ static int roll_list_olds(struct group *g, struct roll *r)
 static void roll_begin(struct group *g, enum roll_kind kind)
 {
 	struct roll *r = &g->roll;
-	struct timespec now;
 	char state[96], status[96];
 
 	r->kind = kind;
 	r->next = r->replaced = 0;
 	r->fresh = 0;
-	r->began_ms = group_now_ms();
+	r->began_ms = (long)clock_ms();
 	if (kind == ROLL_GROW) {
 		r->nolds = g->cfg->nports;
 		log_notice("SIGTTIN: adding a worker to each of %zu port%s",
@@ -95,10 +96,8 @@ static void roll_begin(struct group *g, enum roll_kind kind)
 		log_notice("restart: replacing %zu worker%s, one at a time",
 			   r->nolds, r->nolds == 1 ? "" : "s");
 		/* systemd's Type=notify-reload wants the time of the start. */
-		clock_gettime(CLOCK_MONOTONIC, &now);
 		snprintf(state, sizeof state, "RELOADING=1\nMONOTONIC_USEC=%llu",
-			 (unsigned long long)now.tv_sec * 1000000ULL +
-			 (unsigned long long)now.tv_nsec / 1000);
+			 (unsigned long long)clock_us());
 		snprintf(status, sizeof status, "restarting: %zu worker%s",
 			 r->nolds, r->nolds == 1 ? "" : "s");
 		group_notify(g, state, status);
@@ -111,7 +110,7 @@ static void roll_begin(struct group *g, enum roll_kind kind)
 static void roll_end(struct group *g, const char *why)
 {
 	struct roll *r = &g->roll;
-	long ms = group_now_ms() - r->began_ms;
+	long ms = (long)clock_ms() - r->began_ms;
 
 	if (r->kind == ROLL_RESTART && !why) {
 		snprintf(r->last, sizeof r->last, "replaced %zu of %zu in %ld ms",
@@ -142,7 +141,7 @@ static void roll_end(struct group *g, const char *why)
 static void roll_advance(struct group *g, struct child *k)
 {
 	struct roll *r = &g->roll;
-	long ms = group_now_ms() - k->started_ms;
+	long ms = (long)clock_ms() - k->started_ms;
 
 	k->role = CHILD_WORKER;
 	k->deadline_ms = 0;
@@ -256,7 +255,7 @@ void roll_request(struct group *g, int sig)
 		return;
 	}
 	if (busy)
-		log_info("%s: waits until the %s has ended", group_sig_name(sig),
+		log_info("%s: waits until the %s has ended", sig_name(sig),
 			 g->state == GROUP_STARTING ? "start" :
 			 r->kind == ROLL_RESTART ? "restart" : "SIGTTIN");
 	r->want_restart |= sig == SIGHUP;

@@ -18,9 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../worker/fdlimit.h"
-#include "../worker/log.h"
-#include "../worker/opt.h"
+#include "../worker/lib/clock.h"
+#include "../worker/lib/fdlimit.h"
+#include "../worker/lib/log.h"
+#include "../worker/lib/opt.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
@@ -365,36 +366,26 @@ static _Noreturn void spawn_exec_worker(struct spawn_plan *p, pid_t parent,
 	spawn_report(report, STEP_EXEC);
 }
 
+/* 0 when SIGTERM came within ms, 1 when the time ran out. */
 static int spawn_failer_wait(long ms)
 {
-	struct timespec now, end, left;
+	uint64_t end = clock_ms() + (uint64_t)ms, now;
 	sigset_t term;
 
 	sigemptyset(&term);
 	sigaddset(&term, SIGTERM);
 	sigprocmask(SIG_BLOCK, &term, NULL);
-	clock_gettime(CLOCK_MONOTONIC, &end);
-	end.tv_sec += ms / 1000;
-	end.tv_nsec += (ms % 1000) * 1000000L;
-	if (end.tv_nsec >= 1000000000L) {
-		end.tv_sec++;
-		end.tv_nsec -= 1000000000L;
-	}
-	for (;;) {
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		left.tv_sec = end.tv_sec - now.tv_sec;
-		left.tv_nsec = end.tv_nsec - now.tv_nsec;
-		if (left.tv_nsec < 0) {
-			left.tv_sec--;
-			left.tv_nsec += 1000000000L;
-		}
-		if (left.tv_sec < 0)
-			return 1;
+	while ((now = clock_ms()) < end) {
+		struct timespec left = {
+			.tv_sec = (time_t)((end - now) / 1000),
+			.tv_nsec = (long)((end - now) % 1000) * 1000000L,
+		};
 		if (sigtimedwait(&term, NULL, &left) == SIGTERM)
 			return 0;
 		if (errno == EAGAIN)
 			return 1;
 	}
+	return 1;
 }
 
 static _Noreturn void spawn_run_failer(struct spawn_plan *p, pid_t parent,

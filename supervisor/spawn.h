@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "../worker/listen.h"
+#include "../worker/lib/listen.h"
 #include "config.h"
 
 struct spawn_plan {

@@ -555,7 +555,7 @@ read_response() {
 	kill -USR1 "$WPID"
 	kill -USR2 "$WPID"
 	wait_until 10 logged 'User defined signal 2 from pid [0-9]*: ignored'
-	logged 'Hangup from pid [0-9]*: ignored'
+	logged 'SIGHUP from pid [0-9]*: ignored'
 	logged 'User defined signal 1 from pid [0-9]*: ignored'
 	[ "$(curl -s -m 5 "$URL/")" = "Hello World" ]
 	curl -s -m 20 -o "$BATS_TEST_TMPDIR/body" "$URL/sleep?ms=800" 3>&- &
@@ -566,7 +566,7 @@ read_response() {
 	[ "$(cat "$BATS_TEST_TMPDIR/body")" = "slept 800 ms" ]
 	wait_exit "$WPID" 30
 	[ "$status" -eq 0 ]
-	logged 'Quit: draining'
+	logged 'SIGQUIT: draining'
 }
 
 @test "drain: a pending event is waited for; repeated signals are ignored" {

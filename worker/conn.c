@@ -12,7 +12,7 @@
 #include <unistd.h>
 
 #include "event.h"
-#include "log.h"
+#include "lib/log.h"
 #include "response.h"
 #include "server.h"
 

@@ -9,9 +9,10 @@
 #include <unistd.h>
 
 #include "conn.h"
-#include "listen.h"
-#include "log.h"
-#include "notify.h"
+#include "lib/listen.h"
+#include "lib/log.h"
+#include "lib/notify.h"
+#include "lib/sig.h"
 #include "server.h"
 
 /* Step 1.  Only the owner of a socket closes its door (listen.h): a
@@ -104,17 +105,17 @@ static void drain_on_signal(struct watcher *w, uint32_t events)
 		 * and logrotate sends USR1: none of them may end a worker
 		 * without its drain. */
 		if (sig == SIGHUP || sig == SIGUSR1 || sig == SIGUSR2) {
-			log_info("%s from pid %d: ignored", strsignal(sig),
+			log_info("%s from pid %d: ignored", sig_name(sig),
 				 (int)si.ssi_pid);
 			continue;
 		}
 		if (s->draining) {
 			log_info("%s: already draining, ignored",
-				 strsignal((int)si.ssi_signo));
+				 sig_name(sig));
 			continue;
 		}
 		log_info("%s: draining (%ld connection%s, %ld event%s)",
-			 strsignal((int)si.ssi_signo), s->nconns,
+			 sig_name(sig), s->nconns,
 			 s->nconns == 1 ? "" : "s", s->nevents,
 			 s->nevents == 1 ? "" : "s");
 		drain_start(s);

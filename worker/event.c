@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#include "log.h"
+#include "lib/log.h"
 #include "server.h"
 
 struct event {

@@ -6,7 +6,8 @@
 #include <sys/timerfd.h>
 #include <unistd.h>
 
-#include "log.h"
+#include "lib/clock.h"
+#include "lib/log.h"
 
 #define LOOP_BATCH 256
 
@@ -16,7 +17,7 @@ int loop_init(struct loop *l)
 {
 	memset(l, 0, sizeof *l);
 	l->armed = UINT64_MAX;
-	l->now = timer_now();
+	l->now = clock_ms();
 	l->epfd = epoll_create1(EPOLL_CLOEXEC);
 	if (l->epfd < 0)
 		return -1;
@@ -111,7 +112,7 @@ static void loop_on_timerfd(struct watcher *w, uint32_t events)
 	       errno == EINTR)
 		;
 	l->armed = UINT64_MAX;
-	l->now = timer_now();
+	l->now = clock_ms();
 	while (l->running && (t = timer_heap_pop_due(&l->timers, l->now)))
 		t->fn(t);
 }
@@ -130,7 +131,7 @@ int loop_run(struct loop *l)
 			log_err("epoll_wait: %s", strerror(errno));
 			return -1;
 		}
-		l->now = timer_now();
+		l->now = clock_ms();
 		/* Once stopped, nothing more runs: what the drain timeout
 		 * counted as abandoned stays abandoned. */
 		for (int i = 0; i < n && l->running; i++) {

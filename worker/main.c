@@ -11,13 +11,13 @@
 #include <unistd.h>
 
 #include "drain.h"
-#include "fdlimit.h"
-#include "listen.h"
-#include "log.h"
-#include "notify.h"
-#include "opt.h"
+#include "lib/fdlimit.h"
+#include "lib/listen.h"
+#include "lib/log.h"
+#include "lib/notify.h"
+#include "lib/opt.h"
 #include "server.h"
-#include "stdfd.h"
+#include "lib/stdfd.h"
 
 #define SD_LISTEN_FDS_START 3
 

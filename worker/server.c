@@ -12,7 +12,7 @@
 
 #include "conn.h"
 #include "event.h"
-#include "log.h"
+#include "lib/log.h"
 
 /* One client per wake-up.  The listener is level-triggered: while its
  * queue is not empty, epoll reports it again at once, with the events of

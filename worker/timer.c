@@ -3,14 +3,6 @@
 #include <stdlib.h>
 #include <time.h>
 
-uint64_t timer_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
-
 static void heap_place(struct timer_heap *h, size_t i, struct timer *t)
 {
 	h->items[i] = t;

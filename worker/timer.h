@@ -28,8 +28,6 @@ struct timer_heap {
 	size_t len, cap;
 };
 
-uint64_t timer_now(void);
-
 /* Arm t for `when`, or move it there if it is armed.  -1 on ENOMEM. */
 int timer_heap_set(struct timer_heap *h, struct timer *t, uint64_t when);
 /* Make room for n armed timers, so that arming cannot fail. */

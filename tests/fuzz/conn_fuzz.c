@@ -29,7 +29,7 @@
 #include "conn.h"
 #include "drain.h"
 #include "event.h"
-#include "log.h"
+#include "lib/log.h"
 #include "server.h"
 
 static void check(int ok)

@@ -7,7 +7,7 @@ set -euo pipefail
 seconds=${1:-60}
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-corpus_json="$top/../shared/corpora/llhttp-requests.json"
+corpus_json="$here/../corpora/llhttp-requests.json"
 cc=${FUZZ_CC:-clang}
 flags=(-std=gnu11 -D_GNU_SOURCE -g -O1 -fsanitize=fuzzer,address,undefined
        -fno-sanitize-recover=all -I"$top/worker")
@@ -42,5 +42,5 @@ run_one() {
 
 run_one http_parse_fuzz "$top/worker/http_parse.c"
 if [ -f "$here/conn_fuzz.c" ]; then
-	run_one conn_fuzz $(ls "$top"/worker/*.c | grep -v '/main\.c$')
+	run_one conn_fuzz $(ls "$top"/worker/*.c "$top"/worker/lib/*.c | grep -v "/main\.c$")
 fi

@@ -2,8 +2,8 @@
 #include <arpa/inet.h>
 #include <string.h>
 
-#include "../../worker/listen.h"
-#include "../../worker/opt.h"
+#include "../../worker/lib/listen.h"
+#include "../../worker/lib/opt.h"
 #include "check.h"
 
 static long seconds(const char *s)
