@@ -2,29 +2,40 @@
  * termination signal comes; then every child gets SIGTERM, and SIGKILL at
  * the kill timeout.  The first failure decides the exit status.
  *
- *   state \ event  TERM, QUIT INT     worker ends    last READY=1  timer
- *   STARTING       -> STOP    -> STOP -> STOP, fail  -> RUNNING    -> STOP, 1
- *   RUNNING        -> STOP    -> STOP -> STOP, fail  -             -
- *   STOPPING       ignored    -> KILL note a failure ignored       -> KILL
- *   KILLING        ignored    ignored note a failure ignored       -
+ *   event \ state    STARTING   RUNNING   STOPPING   KILLING
+ *   TERM, QUIT       STOP       STOP      ignored    ignored
+ *   INT              STOP       STOP      KILL       ignored
+ *   a child fails    FAIL       FAIL      NOTE       NOTE
+ *   last READY=1     RUN        -         -          -
+ *   timer            LATE       -         KILL       -
+ *   HUP, TTIN, TTOU  ROLL       ROLL      ignored    ignored
+ *   cannot start     STOP, 1    -         -          -
  *
- * SIGHUP, SIGTTIN and SIGTTOU: remembered while STARTING, roll.h's while
- * RUNNING, ignored once stopping.
+ * "A child fails": a worker or the failing child ends unasked (the ends of
+ * new and retiring workers are roll.h's, never this table's), seen only
+ * once the signals pending with its exit are read, so that an asked-for
+ * stop is the cause, not the exit.  FAIL: its status (1 for an exit 0: a
+ * server that stops serving unasked has failed), then STOP.  NOTE: an end
+ * that is not clean (exit 0, or death by SIGTERM or the stop signal) sets
+ * the status if none is set yet.  RUN: -> RUNNING, READY=1 upward, and
+ * the roll may begin what it kept.  LATE: the ready timeout ran out: each
+ * worker not ready is named, status 1, then STOP.  ROLL: the request goes
+ * to roll.h (which keeps it while STARTING).  STOP: -> STOPPING, the roll
+ * ends, STOPPING=1 upward, the drop filter on every listening socket, then
+ * the stop signal to every worker, SIGTERM to the failing child and every
+ * adopted orphan, the kill timer armed.  KILL: -> KILLING, SIGKILL to each
+ * live child's process group and to every orphan.  SIGUSR1 and SIGUSR2 are
+ * logged and ignored in every state.
  *
  * STARTING: every worker has exec'd, and the group waits for each one's
  * READY=1 (with --ready exec it is ready at exec: RUNNING at once); the
- * timer is the ready timeout, and its end is a start-up failure (status 1).
- * RUNNING sends READY=1 upward.  STOP: STOPPING=1 upward, the drop filter
- * on every listening socket, then the stop signal to every worker, SIGTERM
- * to the failing child and every adopted orphan, kill timer armed; a
- * start-up failure enters it too, with status 1.  KILL: SIGKILL to each
- * live child's process group and to every orphan, again after each reap
- * (a reaped process's children are adopted).  When the last child of the
- * group ends, the listening sockets are closed, and while stopping the
- * orphans get SIGTERM.  While the group runs, roll.c changes its workers
- * (SIGHUP, SIGTTIN, SIGTTOU): the new and the retiring workers' ends and
- * deadlines go there, never to this table.  The loop ends once a stopped
- * group has no child left at all (waitpid says ECHILD), orphans
+ * timer is the ready timeout.  After each reap, orphans get SIGKILL while
+ * KILLING and SIGTERM while STOPPING (a reaped process's children are
+ * adopted).  When the last child of the group ends, the listening sockets
+ * are closed, and while stopping the orphans get SIGTERM.  A retiring
+ * worker still alive at its deadline gets SIGKILL with its process group;
+ * a new worker not ready by its own is roll.h's LATE.  The loop ends once
+ * a stopped group has no child left at all (waitpid says ECHILD), orphans
  * included. */
 #ifndef GROUP_H
 #define GROUP_H
@@ -33,32 +44,14 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "kids.h"
+#include "orphans.h"
 #include "ready.h"
-#include "roll.h"
+#include "rollout.h"
 #include "spawn.h"
 
 enum group_state {
 	GROUP_STARTING, GROUP_RUNNING, GROUP_STOPPING, GROUP_KILLING
-};
-
-enum child_role {
-	CHILD_WORKER,	/* serves: its end while the group is up fails it */
-	CHILD_NEW,	/* started by a roll, not ready yet (roll.h) */
-	CHILD_RETIRING,	/* asked to stop by a roll: its end is no failure */
-	CHILD_FAILER,	/* --fail-after's child, never waited for */
-};
-
-struct child {
-	char name[112];		/* "worker:8888#1", "worker:[::1]:8888#1", "fail" */
-	pid_t pid;
-	int pidfd;		/* -1 without pidfds or once reaped */
-	int alive;
-	enum child_role role;
-	int ready;		/* said READY=1 (or exec'd, --ready exec) */
-	size_t port;		/* a worker's index in cfg->ports */
-	long seq;		/* its number on the port: #1, #2, ... */
-	long started_ms;
-	long deadline_ms;	/* 0, or NEW: ready by; RETIRING: SIGKILL at */
 };
 
 struct group {
@@ -66,26 +59,18 @@ struct group {
 	const struct config *cfg;
 	struct spawn_plan *plan;
 	struct ready rx;	/* our NOTIFY_SOCKET, for the children */
-	struct roll roll;
+	struct rollout ro;	/* the workers changed while it runs */
+	struct kids kids;
+	struct orphans orphans;
 	long started_ms;	/* when the start began (monotonic) */
 	long deadline_ms;	/* the ready timeout, then the kill timeout */
 	int spawned;		/* every child of the start is forked */
-	int reaping;		/* in group_reap: no child may be started */
 	size_t unready;		/* workers of the start not ready yet */
-	struct child *kids;
-	size_t cap, nkids, alive;	/* kids[cap], nkids used */
-	long *numbered;		/* per port: workers started, for names */
-	struct orphan_told {	/* orphans signalled: each signal goes once */
-		pid_t pid;
-		int sig;	/* the last sent: SIGTERM, then SIGKILL */
-	} *told;
-	size_t ntold;
 	int *listen_fds;	/* ours for the group's life, one per port */
 	size_t nlisten;
 	int epfd, sigfd, timerfd;
 	int status;		/* -1 until a failure decides it */
 	int childless;		/* waitpid said ECHILD */
-	long kill_ms;
 };
 
 /* Signals, subreaper, epoll, signalfd, timerfd and the notify socket.  Run
@@ -102,19 +87,5 @@ int group_start(struct group *g, const struct config *c,
 
 /* Runs the loop until no child is left; returns the exit status. */
 int group_run(struct group *g);
-
-/* For roll.c. */
-struct child *group_find(struct group *g, pid_t pid);
-/* A new worker on port, in role: NULL (logged) when it cannot start.  It
- * may move g->kids: no pointer into it survives this call. */
-struct child *group_spawn(struct group *g, size_t port, enum child_role role);
-/* Ask k to stop (the stop signal), SIGKILL at the kill timeout; its end is
- * no failure. */
-void group_retire(struct group *g, struct child *k);
-/* Live workers of port in role. */
-size_t group_count(const struct group *g, size_t port, enum child_role role);
-/* One datagram upward: state (none when NULL), then STATUS=status, or
- * the group's own status line when status is NULL. */
-void group_notify(struct group *g, const char *state, const char *status);
 
 #endif

@@ -1,296 +1,227 @@
+/* roll: the rolling restart, SIGTTIN and SIGTTOU decided, never done:
+ * the code follows roll.h's table. */
 #include "roll.h"
 
-#include <signal.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "../worker/lib/log.h"
-#include "../worker/lib/opt.h"
-#include "../worker/lib/clock.h"
-#include "../worker/lib/sig.h"
-#include "group.h"
+static const struct roll_action roll_nothing = { .act = ROLL_DO_NOTHING };
 
-static void roll_step(struct group *g);
-
-/* The newest worker of a port: the one a SIGTTOU retires. */
-static struct child *roll_newest(struct group *g, size_t port)
+void roll_init(struct roll *r)
 {
-	struct child *newest = NULL;
+	memset(r, 0, sizeof *r);
+	r->state = ROLL_BOOT;
+}
 
-	for (size_t i = 0; i < g->nkids; i++) {
-		struct child *k = &g->kids[i];
-		if (k->alive && k->role == CHILD_WORKER && k->port == port &&
-		    (!newest || k->seq > newest->seq))
-			newest = k;
+static void roll_keep(struct roll *r, enum roll_event_type req)
+{
+	r->want_restart |= req == ROLL_EV_HUP;
+	r->want_grow += req == ROLL_EV_TTIN;
+	r->want_shrink += req == ROLL_EV_TTOU;
+}
+
+static struct roll_action roll_waits(struct roll *r, enum roll_event_type req)
+{
+	struct roll_action a = { .act = ROLL_DO_WAITS, .req = req };
+
+	roll_keep(r, req);
+	a.what = r->state == ROLL_BOOT ? "start" :
+		 r->kind == ROLL_RESTART ? "restart" : "SIGTTIN";
+	return a;
+}
+
+/* A SIGTTOU pass: the next port (never below one worker), or its end. */
+static struct roll_action roll_shrink(struct roll *r, const struct roll_event *e)
+{
+	struct roll_action a = { .act = ROLL_DO_SHRUNK };
+	const struct roll_port *p;
+
+	if (r->port == e->nports) {
+		r->state = ROLL_SHRUNK;
+		return a;
 	}
-	return newest;
-}
-
-/* SIGTTOU: at once, nothing to wait for; never fewer than one a port. */
-static void roll_shrink(struct group *g)
-{
-	for (size_t p = 0; p < g->cfg->nports; p++) {
-		const char *where = g->cfg->ports[p].text;
-		size_t n = group_count(g, p, CHILD_WORKER);
-		if (n < 2) {
-			log_info("SIGTTOU: %s keeps its one worker", where);
-			continue;
-		}
-		struct child *k = roll_newest(g, p);
-		log_notice("SIGTTOU: retiring %s pid=%d, %zu left on %s",
-			   k->name, (int)k->pid, n - 1, where);
-		group_retire(g, k);
+	p = &e->ports[r->port];
+	r->state = ROLL_SHRINK;
+	a.port = r->port++;
+	a.act = ROLL_DO_KEEP;
+	if (p->workers >= 2) {
+		a.act = ROLL_DO_RETIRE;
+		a.pid = p->newest;
+		a.n = p->workers - 1;
 	}
-	group_notify(g, NULL, NULL);
+	return a;
 }
 
-static int roll_by_port(const void *a, const void *b)
+static struct roll_action roll_begin(struct roll *r, const struct roll_event *e,
+				     enum roll_kind kind)
 {
-	const struct child *x = *(struct child *const *)a;
-	const struct child *y = *(struct child *const *)b;
-
-	if (x->port != y->port)
-		return x->port < y->port ? -1 : 1;
-	return x->seq < y->seq ? -1 : x->seq > y->seq;
-}
-
-/* The workers a restart replaces, port by port, oldest first. */
-static int roll_list_olds(struct group *g, struct roll *r)
-{
-	struct child **list = calloc(g->nkids + 1, sizeof *list);
-	size_t n = 0;
-
-	if (!list)
-		return -1;
-	for (size_t i = 0; i < g->nkids; i++)
-		if (g->kids[i].alive && g->kids[i].role == CHILD_WORKER)
-			list[n++] = &g->kids[i];
-	qsort(list, n, sizeof *list, roll_by_port);
-	r->olds = calloc(n + 1, sizeof *r->olds);
-	for (size_t i = 0; r->olds && i < n; i++)
-		r->olds[i] = list[i]->pid;
-	free(list);
-	r->nolds = n;
-	return r->olds ? 0 : -1;
-}
-
-static void roll_begin(struct group *g, enum roll_kind kind)
-{
-	struct roll *r = &g->roll;
-	char state[96], status[96];
-
+	r->state = ROLL_STEP;
 	r->kind = kind;
-	r->next = r->replaced = 0;
-	r->fresh = 0;
-	r->began_ms = (long)clock_ms();
-	if (kind == ROLL_GROW) {
-		r->nolds = g->cfg->nports;
-		log_notice("SIGTTIN: adding a worker to each of %zu port%s",
-			   r->nolds, r->nolds == 1 ? "" : "s");
-	} else if (roll_list_olds(g, r) < 0) {
-		log_err("restart: out of memory");
-		return;
-	} else {
-		log_notice("restart: replacing %zu worker%s, one at a time",
-			   r->nolds, r->nolds == 1 ? "" : "s");
-		/* systemd's Type=notify-reload wants the time of the start. */
-		snprintf(state, sizeof state, "RELOADING=1\nMONOTONIC_USEC=%llu",
-			 (unsigned long long)clock_us());
-		snprintf(status, sizeof status, "restarting: %zu worker%s",
-			 r->nolds, r->nolds == 1 ? "" : "s");
-		group_notify(g, state, status);
+	r->port = r->done = 0;
+	r->fresh = r->old = 0;
+	r->began_ms = e->now_ms;
+	r->of = kind == ROLL_GROW ? e->nports : 0;
+	/* Those serving now are the ones to replace: any newer is a
+	 * replacement. */
+	for (size_t p = 0; kind == ROLL_RESTART && p < e->nports; p++) {
+		r->upto[p] = e->ports[p].workers ? e->ports[p].newest_seq : 0;
+		r->of += e->ports[p].workers;
 	}
-	r->state = ROLL_WAITING;
-	roll_step(g);
+	return (struct roll_action){ .act = ROLL_DO_BEGIN, .kind = kind,
+				     .of = r->of };
 }
 
-/* The end of a restart or a grow: why is NULL when it went through. */
-static void roll_end(struct group *g, const char *why)
+/* What was kept: the SIGTTOUs first, then one restart or one grow. */
+static struct roll_action roll_resume(struct roll *r, const struct roll_event *e)
 {
-	struct roll *r = &g->roll;
-	long ms = (long)clock_ms() - r->began_ms;
-
-	if (r->kind == ROLL_RESTART && !why) {
-		snprintf(r->last, sizeof r->last, "replaced %zu of %zu in %ld ms",
-			 r->replaced, r->nolds, ms);
-		log_notice("restart: %s", r->last);
-	} else if (r->kind == ROLL_RESTART) {
-		snprintf(r->last, sizeof r->last, "refused after %zu of %zu: %s",
-			 r->replaced, r->nolds, why);
-		log_warn("restart refused: %s; replaced %zu of %zu, the others "
-			 "keep serving", why, r->replaced, r->nolds);
-	} else if (!why) {
-		log_notice("SIGTTIN: added %zu of %zu in %ld ms", r->replaced,
-			   r->nolds, ms);
-	} else {
-		log_warn("SIGTTIN refused: %s; added %zu of %zu", why,
-			 r->replaced, r->nolds);
+	if (r->want_shrink > 0) {
+		r->port = 0;
+		return roll_shrink(r, e);
 	}
-	group_notify(g, r->kind == ROLL_RESTART ? "READY=1" : NULL, NULL);
-	free(r->olds);
-	r->olds = NULL;
-	r->state = ROLL_IDLE;
-	r->fresh = 0;
-	roll_resume(g);
-}
-
-/* The new worker k is ready: it serves, and the old one it replaces is
- * asked to stop (it drains, and leaves the socket to the others). */
-static void roll_advance(struct group *g, struct child *k)
-{
-	struct roll *r = &g->roll;
-	long ms = (long)clock_ms() - k->started_ms;
-
-	k->role = CHILD_WORKER;
-	k->deadline_ms = 0;
-	r->fresh = 0;
-	if (r->kind == ROLL_RESTART) {
-		struct child *old = group_find(g, r->olds[r->next]);
-		if (old) {
-			log_info("restart: %s pid=%d replaced by %s pid=%d, "
-				 "ready in %ld ms", old->name, (int)old->pid,
-				 k->name, (int)k->pid, ms);
-			group_retire(g, old);
-		}
-	} else {
-		log_info("SIGTTIN: %s pid=%d added, ready in %ld ms", k->name,
-			 (int)k->pid, ms);
-	}
-	r->replaced++;
-	r->next++;
-}
-
-/* Start the next new worker, or end.  A loop, not recursion: under
- * --ready exec each new worker is ready at once. */
-static void roll_step(struct group *g)
-{
-	struct roll *r = &g->roll;
-	char err[256];
-
-	while (r->state == ROLL_WAITING) {
-		size_t port = r->next;
-		if (r->next == r->nolds) {
-			roll_end(g, NULL);
-			return;
-		}
-		if (r->kind == ROLL_RESTART) {
-			struct child *old = group_find(g, r->olds[r->next]);
-			if (!old || old->role != CHILD_WORKER) {
-				r->next++;	/* gone: nothing to replace */
-				continue;
-			}
-			port = old->port;
-		}
-		/* Looked up again: a new binary at the same path runs. */
-		if (spawn_lookup(g->plan, err, sizeof err) < 0) {
-			roll_end(g, err);
-			return;
-		}
-		struct child *k = group_spawn(g, port, CHILD_NEW);
-		if (!k) {
-			roll_end(g, "a new worker could not be started");
-			return;
-		}
-		r->fresh = k->pid;
-		k->deadline_ms = k->started_ms + g->cfg->ready_ms;
-		if (!g->cfg->ready_exec)
-			return;		/* roll_on_ready, or roll_refuse */
-		k->ready = 1;
-		roll_advance(g, k);
-	}
-}
-
-void roll_on_ready(struct group *g, struct child *k)
-{
-	struct roll *r = &g->roll;
-
-	if (r->state != ROLL_WAITING || k->pid != r->fresh)
-		return;
-	roll_advance(g, k);
-	roll_step(g);
-}
-
-void roll_refuse(struct group *g, struct child *k, const char *how)
-{
-	struct roll *r = &g->roll;
-	char why[300];
-
-	if (how)
-		snprintf(why, sizeof why, "%s pid=%d %s before it was ready",
-			 k->name, (int)k->pid, how);
-	else
-		snprintf(why, sizeof why, "%s pid=%d not ready after "
-			 OPT_MS_FMT "s (--ready-timeout; --ready exec is for "
-			 "programs that never notify)", k->name, (int)k->pid,
-			 OPT_MS_ARGS(g->cfg->ready_ms));
-	if (k->alive)
-		group_retire(g, k);	/* SIGKILL at the kill timeout */
-	if (r->state != ROLL_WAITING || k->pid != r->fresh)
-		return;
-	if (r->kind == ROLL_RESTART) {
-		roll_end(g, why);
-		return;
-	}
-	/* SIGTTIN: each port has its own try. */
-	log_warn("SIGTTIN: %s; not added", why);
-	r->fresh = 0;
-	r->next++;
-	roll_step(g);
-}
-
-void roll_request(struct group *g, int sig)
-{
-	struct roll *r = &g->roll;
-	int busy = g->state == GROUP_STARTING || r->state != ROLL_IDLE;
-
-	/* While reaping, the entry of the child just reaped is still in
-	 * use: nothing is started then, group_reap resumes us after. */
-	if (!busy && !g->reaping) {
-		if (sig == SIGTTOU)
-			roll_shrink(g);
-		else
-			roll_begin(g, sig == SIGHUP ? ROLL_RESTART : ROLL_GROW);
-		return;
-	}
-	if (busy)
-		log_info("%s: waits until the %s has ended", sig_name(sig),
-			 g->state == GROUP_STARTING ? "start" :
-			 r->kind == ROLL_RESTART ? "restart" : "SIGTTIN");
-	r->want_restart |= sig == SIGHUP;
-	r->want_grow += sig == SIGTTIN;
-	r->want_shrink += sig == SIGTTOU;
-}
-
-void roll_resume(struct group *g)
-{
-	struct roll *r = &g->roll;
-
-	if (g->state != GROUP_RUNNING || r->state != ROLL_IDLE || g->reaping)
-		return;
-	for (; r->want_shrink > 0; r->want_shrink--)
-		roll_shrink(g);
 	if (r->want_restart) {
 		r->want_restart = 0;
-		roll_begin(g, ROLL_RESTART);
-	} else if (r->want_grow > 0) {
-		r->want_grow--;
-		roll_begin(g, ROLL_GROW);
+		return roll_begin(r, e, ROLL_RESTART);
 	}
+	if (r->want_grow > 0) {
+		r->want_grow--;
+		return roll_begin(r, e, ROLL_GROW);
+	}
+	return roll_nothing;
 }
 
-void roll_abort(struct group *g)
+static struct roll_action roll_end(struct roll *r, const struct roll_event *e,
+				   const char *why)
 {
-	struct roll *r = &g->roll;
+	struct roll_action a = {
+		.act = ROLL_DO_END, .kind = r->kind, .n = r->done, .of = r->of,
+		.ms = e->now_ms - r->began_ms, .why = why,
+	};
 
+	if (r->kind == ROLL_RESTART && !why)
+		snprintf(r->last, sizeof r->last, "replaced %zu of %zu in %ld ms",
+			 r->done, r->of, a.ms);
+	else if (r->kind == ROLL_RESTART)
+		snprintf(r->last, sizeof r->last, "refused after %zu of %zu: %s",
+			 r->done, r->of, why);
 	r->state = ROLL_IDLE;
-	r->fresh = 0;
-	r->want_restart = r->want_grow = r->want_shrink = 0;
+	r->fresh = r->old = 0;
+	return a;
 }
 
-void roll_free(struct roll *r)
+/* A restart takes the oldest serving worker of a port while it is one of
+ * those of its beginning; then the next port. */
+static int roll_has_old(const struct roll *r, const struct roll_event *e)
 {
-	free(r->olds);
-	r->olds = NULL;
+	const struct roll_port *p = &e->ports[r->port];
+
+	return p->workers > 0 && p->oldest_seq <= r->upto[r->port];
+}
+
+static struct roll_action roll_step(struct roll *r, const struct roll_event *e)
+{
+	struct roll_action a = { .act = ROLL_DO_START, .kind = r->kind };
+
+	while (r->kind == ROLL_RESTART && r->port < e->nports &&
+	       !roll_has_old(r, e))
+		r->port++;
+	if (r->port >= e->nports)
+		return roll_end(r, e, NULL);
+	r->state = ROLL_SPAWN;
+	r->old = r->kind == ROLL_RESTART ? e->ports[r->port].oldest : 0;
+	a.port = r->port;
+	a.pid = r->old;
+	return a;
+}
+
+static struct roll_action roll_ready(struct roll *r)
+{
+	struct roll_action a = {
+		.act = ROLL_DO_SERVE, .kind = r->kind, .port = r->port,
+		.fresh = r->fresh, .pid = r->old,
+	};
+
+	r->state = ROLL_STEP;
+	r->done++;
+	r->port += r->kind == ROLL_GROW;
+	r->fresh = r->old = 0;
+	return a;
+}
+
+/* The new worker ended or was late: a restart is refused, a grow goes on
+ * with the next port. */
+static struct roll_action roll_lost(struct roll *r, const struct roll_event *e)
+{
+	struct roll_action a = {
+		.act = ROLL_DO_SKIP, .kind = r->kind, .port = r->port,
+		.fresh = r->fresh, .why = e->why,
+	};
+
+	if (r->kind == ROLL_RESTART)
+		return roll_end(r, e, e->why);
+	r->state = ROLL_STEP;
+	r->port++;
+	r->fresh = 0;
+	return a;
+}
+
+struct roll_action roll_on(struct roll *r, const struct roll_event *e)
+{
+	if (e->type == ROLL_EV_STOP) {
+		r->state = ROLL_OFF;
+		r->want_restart = r->want_grow = r->want_shrink = 0;
+		return roll_nothing;
+	}
+	if (r->state == ROLL_OFF)
+		return roll_nothing;
+	if (e->type == ROLL_EV_HUP || e->type == ROLL_EV_TTIN || e->type == ROLL_EV_TTOU) {
+		if (r->state != ROLL_IDLE)
+			return roll_waits(r, e->type);
+		roll_keep(r, e->type);
+		return roll_nothing;
+	}
+	switch (r->state) {
+	case ROLL_BOOT:
+		if (e->type == ROLL_EV_BOOTED)
+			r->state = ROLL_IDLE;
+		break;
+	case ROLL_IDLE:
+		if (e->type == ROLL_EV_RESUME)
+			return roll_resume(r, e);
+		break;
+	case ROLL_SHRINK:
+		if (e->type == ROLL_EV_NEXT)
+			return roll_shrink(r, e);
+		break;
+	case ROLL_SHRUNK:
+		if (e->type != ROLL_EV_NEXT)
+			break;
+		r->want_shrink--;
+		r->state = ROLL_IDLE;
+		return roll_resume(r, e);
+	case ROLL_STEP:
+		if (e->type == ROLL_EV_NEXT)
+			return roll_step(r, e);
+		break;
+	case ROLL_SPAWN:
+		if (e->type == ROLL_EV_FAILED)
+			return roll_end(r, e, e->why);
+		if (e->type != ROLL_EV_STARTED)
+			break;
+		r->state = ROLL_WAIT;
+		r->fresh = e->pid;
+		if (e->ready)
+			return roll_ready(r);
+		break;
+	case ROLL_WAIT:
+		if (e->pid != r->fresh)
+			break;
+		if (e->type == ROLL_EV_READY)
+			return roll_ready(r);
+		if (e->type == ROLL_EV_ENDED || e->type == ROLL_EV_LATE)
+			return roll_lost(r, e);
+		break;
+	case ROLL_OFF:
+		break;
+	}
+	return roll_nothing;
 }

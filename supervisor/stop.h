@@ -1,0 +1,22 @@
+/* stop: the ways the group ends its children.  Asking one to stop (its
+ * stop signal, SIGCONT first), retiring one (asked, SIGKILL at the kill
+ * timeout, its end no failure), asking or killing them all, and closing
+ * the door of the listening sockets before any worker is asked. */
+#ifndef STOP_H
+#define STOP_H
+
+#include <stddef.h>
+
+#include "kids.h"
+
+void stop_ask(struct kid *k, int sig);
+/* deadline: SIGKILL at, by the group's timer. */
+void stop_retire(struct kid *k, int sig, long kill_ms);
+/* Every live child: sig, the failing child SIGTERM. */
+void stop_all(struct kids *t, int sig);
+/* SIGKILL to every live child's process group. */
+void stop_kill_all(struct kids *t);
+/* The drop filter on each of the n listening sockets fds. */
+void stop_close_doors(const int *fds, size_t n);
+
+#endif
