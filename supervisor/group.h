@@ -1,6 +1,8 @@
-/* group: the errgroup.  The children run until the first of them ends or a
- * termination signal comes; then every child gets SIGTERM, and SIGKILL at
- * the kill timeout.  The first failure decides the exit status.
+/* group: the errgroup's state machine.  The children run until the first
+ * of them ends or a termination signal comes; then every child gets
+ * SIGTERM, and SIGKILL at the kill timeout.  The first failure decides
+ * the exit status.  loop.c reads each event; this table decides, and the
+ * code follows it:
  *
  *   event \ state    STARTING   RUNNING   STOPPING   KILLING
  *   TERM, QUIT       STOP       STOP      ignored    ignored
@@ -10,6 +12,9 @@
  *   timer            LATE       -         KILL       -
  *   HUP, TTIN, TTOU  ROLL       ROLL      ignored    ignored
  *   cannot start     STOP, 1    -         -          -
+ *   no child left    CLOSE      CLOSE     LAST       CLOSE
+ *   a reap           -          -         SWEEP      SWEEP
+ *   the wait fails   KILL       KILL      KILL       KILL
  *
  * "A child fails": a worker or the failing child ends unasked (the ends of
  * new and retiring workers are roll.h's, never this table's), seen only
@@ -20,72 +25,80 @@
  * the status if none is set yet.  RUN: -> RUNNING, READY=1 upward, and
  * the roll may begin what it kept.  LATE: the ready timeout ran out: each
  * worker not ready is named, status 1, then STOP.  ROLL: the request goes
- * to roll.h (which keeps it while STARTING).  STOP: -> STOPPING, the roll
- * ends, STOPPING=1 upward, the drop filter on every listening socket, then
- * the stop signal to every worker, SIGTERM to the failing child and every
- * adopted orphan, the kill timer armed.  KILL: -> KILLING, SIGKILL to each
- * live child's process group and to every orphan.  SIGUSR1 and SIGUSR2 are
- * logged and ignored in every state.
+ * to the roll (which keeps it while STARTING).  STOP: -> STOPPING, the
+ * roll ends, STOPPING=1 upward, the drop filter on every listening socket,
+ * then the stop signal to every worker, SIGTERM to the failing child and
+ * to every adopted orphan, the kill timer armed.  KILL: -> KILLING,
+ * SIGKILL to each live child's process group and to every orphan.  CLOSE:
+ * the listening sockets are closed, nobody is left to serve them.  SWEEP:
+ * the orphans adopted meanwhile (a reaped process's children) get SIGTERM
+ * while STOPPING, SIGKILL while KILLING, at once.  LAST: CLOSE, then
+ * SWEEP.  "ignored": logged.  SIGUSR1 and SIGUSR2 are logged and ignored
+ * in every state.
  *
  * STARTING: every worker has exec'd, and the group waits for each one's
  * READY=1 (with --ready exec it is ready at exec: RUNNING at once); the
- * timer is the ready timeout.  After each reap, orphans get SIGKILL while
- * KILLING and SIGTERM while STOPPING (a reaped process's children are
- * adopted).  When the last child of the group ends, the listening sockets
- * are closed, and while stopping the orphans get SIGTERM.  A retiring
- * worker still alive at its deadline gets SIGKILL with its process group;
- * a new worker not ready by its own is roll.h's LATE.  The loop ends once
- * a stopped group has no child left at all (waitpid says ECHILD), orphans
- * included. */
+ * timer is the ready timeout. */
 #ifndef GROUP_H
 #define GROUP_H
 
 #include <stddef.h>
-#include <sys/types.h>
 
 #include "config.h"
 #include "kids.h"
 #include "orphans.h"
-#include "ready.h"
 #include "rollout.h"
-#include "spawn.h"
 
 enum group_state {
 	GROUP_STARTING, GROUP_RUNNING, GROUP_STOPPING, GROUP_KILLING
 };
 
+enum group_event {
+	GROUP_EV_TERM,		/* SIGTERM, SIGQUIT */
+	GROUP_EV_INT,		/* SIGINT */
+	GROUP_EV_FAIL,		/* a child fails */
+	GROUP_EV_READY,		/* the last worker of the start is ready */
+	GROUP_EV_TIMER,		/* the group's deadline passed */
+	GROUP_EV_ROLL,		/* SIGHUP, SIGTTIN, SIGTTOU */
+	GROUP_EV_BROKEN,	/* a child of the start could not start */
+	GROUP_EV_EMPTY,		/* the group's last child ended */
+	GROUP_EV_REAPED,	/* a reap collected an exit */
+	GROUP_EV_STUCK,		/* the loop cannot wait */
+	GROUP_NEVENTS
+};
+
+/* What an event is about. */
+struct group_cause {
+	int sig;		/* TERM, INT, ROLL: the signal */
+	int resume;		/* ROLL: the roll may begin at once (roll.h) */
+	const struct kid *k;	/* FAIL: the child, */
+	int code, clean;	/* its status code, and whether it was clean */
+};
+
 struct group {
 	enum group_state state;
 	const struct config *cfg;
-	struct spawn_plan *plan;
-	struct ready rx;	/* our NOTIFY_SOCKET, for the children */
-	struct rollout ro;	/* the workers changed while it runs */
-	struct kids kids;
-	struct orphans orphans;
-	long started_ms;	/* when the start began (monotonic) */
-	long deadline_ms;	/* the ready timeout, then the kill timeout */
-	int spawned;		/* every child of the start is forked */
-	size_t unready;		/* workers of the start not ready yet */
+	struct kids *kids;
+	struct orphans *orphans;
+	struct rollout *ro;
 	int *listen_fds;	/* ours for the group's life, one per port */
 	size_t nlisten;
-	int epfd, sigfd, timerfd;
+	long started_ms;	/* when the start began (monotonic) */
+	long deadline_ms;	/* the ready timeout, then the kill timeout */
 	int status;		/* -1 until a failure decides it */
-	int childless;		/* waitpid said ECHILD */
 };
 
-/* Signals, subreaper, epoll, signalfd, timerfd and the notify socket.  Run
- * before anything is bound or forked, so that a SIGTERM during start-up is
- * kept for the loop.  Returns 0, or -1 (logged). */
-int group_init(struct group *g, const struct config *c);
-
-/* Fork every worker and the failing child on the listening sockets in fds
- * (one per port).  The group keeps them: the supervisor owns them, closes
- * their door before a stop and closes them once no child is left.
- * Returns 0, or -1 (logged) after asking what did start to stop. */
-int group_start(struct group *g, const struct config *c,
-		struct spawn_plan *plan, int *fds);
-
-/* Runs the loop until no child is left; returns the exit status. */
-int group_run(struct group *g);
+void group_init(struct group *g, const struct config *c, struct kids *t,
+		struct orphans *o, struct rollout *ro);
+/* The start begins, on the listening sockets fds (one per port): the
+ * group keeps them, and the ready timeout runs. */
+void group_begin(struct group *g, int *fds);
+/* STARTING or RUNNING: not asked to stop yet. */
+int group_up(const struct group *g);
+void group_on(struct group *g, enum group_event ev,
+	      const struct group_cause *c);
+/* The loop is over: the sockets closed, the exit status logged and
+ * returned. */
+int group_end(struct group *g);
 
 #endif

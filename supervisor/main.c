@@ -10,7 +10,7 @@
 #include "../worker/lib/opt.h"
 #include "../worker/lib/stdfd.h"
 #include "config.h"
-#include "group.h"
+#include "loop.h"
 #include "spawn.h"
 
 static int main_open_ports(struct config *c, int *fds)
@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 {
 	static struct config c;
 	static struct spawn_plan plan;
-	static struct group g;
+	static struct loop l;
 	static int fds[CONFIG_PORTS_MAX];
 	char err[256];
 	int rc;
@@ -84,9 +84,9 @@ int main(int argc, char **argv)
 		return 1;	/* nowhere to say so */
 	log_init("supervisor", c.verbosity);
 	long limit = fdlimit_raise();
-	if (group_init(&g, &c) < 0)
+	if (loop_init(&l, &c) < 0)
 		return 1;
-	if (spawn_prepare(&plan, &c, argv[0], g.rx.name, err, sizeof err) < 0) {
+	if (spawn_prepare(&plan, &c, argv[0], l.rx.name, err, sizeof err) < 0) {
 		log_err("%s", err);
 		return 1;
 	}
@@ -100,8 +100,8 @@ int main(int argc, char **argv)
 		return 1;
 	/* A failed start has set status 1 and begun the stop: the loop
 	 * still waits for whatever did start. */
-	group_start(&g, &c, &plan, fds);
-	rc = group_run(&g);
+	loop_start(&l, &plan, fds);
+	rc = loop_run(&l);
 	spawn_release(&plan);
 	return rc;
 }

@@ -2,6 +2,7 @@
 #include "reap.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/wait.h>
@@ -35,6 +36,13 @@ enum reap_result reap_next(struct kids *t, struct orphans *o,
 int reap_code(int ws)
 {
 	return WIFEXITED(ws) ? WEXITSTATUS(ws) : 128 + WTERMSIG(ws);
+}
+
+int reap_clean(int ws, int stop)
+{
+	if (WIFEXITED(ws))
+		return WEXITSTATUS(ws) == 0;
+	return WTERMSIG(ws) == SIGTERM || WTERMSIG(ws) == stop;
 }
 
 void reap_how(int ws, char *how, size_t size)

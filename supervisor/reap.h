@@ -21,6 +21,9 @@ enum reap_result reap_next(struct kids *t, struct orphans *o,
 			   struct kid **k, int *ws);
 /* 128 + signal for a death by signal, as shells report it. */
 int reap_code(int ws);
+/* Clean: exit 0, or death by SIGTERM or by stop (what it was asked to
+ * stop with). */
+int reap_clean(int ws, int stop);
 /* "exited with status 3", "killed by SIGSEGV". */
 void reap_how(int ws, char *how, size_t size);
 
