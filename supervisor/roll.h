@@ -97,9 +97,9 @@ struct roll_event {
 	pid_t pid;		/* STARTED, READY, ENDED, LATE */
 	int ready;		/* STARTED: ready at exec (--ready exec) */
 	const char *why;	/* FAILED, ENDED, LATE */
-	long now_ms;
-	size_t nports;
-	const struct roll_port *ports;
+	long now_ms;		/* the facts, with every event: */
+	size_t nports;		/* at most CONFIG_PORTS_MAX */
+	const struct roll_port *ports;	/* [nports] */
 };
 
 struct roll_action {
@@ -129,7 +129,9 @@ struct roll {
 	char last[160];		/* how the last restart went, for STATUS= */
 };
 
+/* BOOT, nothing kept. */
 void roll_init(struct roll *r);
+/* One event in, one action out: ROLL_DO_NOTHING waits for the next. */
 struct roll_action roll_on(struct roll *r, const struct roll_event *e);
 
 #endif

@@ -21,12 +21,11 @@ void rollout_init(struct rollout *o, struct kids *t, const struct config *c)
 	o->cfg = c;
 }
 
-static void rollout_status(struct kids *t, const struct roll *r,
-			   const char *state)
+static void rollout_status(const struct rollout *o, const char *state)
 {
 	char status[400];
 
-	status_line(t, r->last, status, sizeof status);
+	status_line(o->kids, o->roll.last, status, sizeof status);
 	status_send(state, status);
 }
 
@@ -51,10 +50,9 @@ static void rollout_begin(const struct roll_action *a)
 
 /* The new worker is ready: it serves, and the old one it replaces is
  * asked to stop (it drains, and leaves the socket to the others). */
-static void rollout_serve(struct kids *t, const struct config *c,
-			  const struct roll_action *a)
+static void rollout_serve(struct rollout *o, const struct roll_action *a)
 {
-	struct kid *k = kids_find(t, a->fresh), *old;
+	struct kid *k = kids_find(o->kids, a->fresh), *old;
 	long ms;
 
 	if (!k)
@@ -65,19 +63,18 @@ static void rollout_serve(struct kids *t, const struct config *c,
 	if (a->kind == ROLL_GROW) {
 		log_info("SIGTTIN: %s pid=%d added, ready in %ld ms", k->name,
 			 (int)k->pid, ms);
-	} else if ((old = kids_find(t, a->pid))) {
+	} else if ((old = kids_find(o->kids, a->pid))) {
 		log_info("restart: %s pid=%d replaced by %s pid=%d, ready in "
 			 "%ld ms", old->name, (int)old->pid, k->name,
 			 (int)k->pid, ms);
-		stop_retire(old, c->stop_signal, c->kill_ms);
+		stop_retire(old, o->cfg->stop_signal, o->cfg->kill_ms);
 	}
 }
 
-static void rollout_end(struct kids *t, const struct roll *r,
-			const struct roll_action *a)
+static void rollout_end(const struct rollout *o, const struct roll_action *a)
 {
 	if (a->kind == ROLL_RESTART && !a->why)
-		log_notice("restart: %s", r->last);
+		log_notice("restart: %s", o->roll.last);
 	else if (a->kind == ROLL_RESTART)
 		log_warn("restart refused: %s; replaced %zu of %zu, the others "
 			 "keep serving", a->why, a->n, a->of);
@@ -87,7 +84,7 @@ static void rollout_end(struct kids *t, const struct roll *r,
 	else
 		log_warn("SIGTTIN refused: %s; added %zu of %zu", a->why, a->n,
 			 a->of);
-	rollout_status(t, r, a->kind == ROLL_RESTART ? "READY=1" : NULL);
+	rollout_status(o, a->kind == ROLL_RESTART ? "READY=1" : NULL);
 }
 
 static const char *rollout_request(enum roll_event_type req)
@@ -119,10 +116,10 @@ static struct roll_event rollout_start(struct rollout *o, size_t port,
 	return e;
 }
 
-static void rollout_do(struct kids *t, const struct config *c,
-		       const struct roll *r, const struct roll_action *a)
+/* Every action but START. */
+static void rollout_do(struct rollout *o, const struct roll_action *a)
 {
-	const char *where = c->ports[a->port].text;
+	const char *where = o->cfg->ports[a->port].text;
 	struct kid *k;
 
 	switch (a->act) {
@@ -137,26 +134,26 @@ static void rollout_do(struct kids *t, const struct config *c,
 		log_info("SIGTTOU: %s keeps its one worker", where);
 		break;
 	case ROLL_DO_RETIRE:
-		if (!(k = kids_find(t, a->pid)))
+		if (!(k = kids_find(o->kids, a->pid)))
 			break;
 		log_notice("SIGTTOU: retiring %s pid=%d, %zu left on %s",
 			   k->name, (int)k->pid, a->n, where);
-		stop_retire(k, c->stop_signal, c->kill_ms);
+		stop_retire(k, o->cfg->stop_signal, o->cfg->kill_ms);
 		break;
 	case ROLL_DO_SHRUNK:
-		rollout_status(t, r, NULL);
+		rollout_status(o, NULL);
 		break;
 	case ROLL_DO_BEGIN:
 		rollout_begin(a);
 		break;
 	case ROLL_DO_SERVE:
-		rollout_serve(t, c, a);
+		rollout_serve(o, a);
 		break;
 	case ROLL_DO_SKIP:
 		log_warn("SIGTTIN: %s; not added", a->why);
 		break;
 	case ROLL_DO_END:
-		rollout_end(t, r, a);
+		rollout_end(o, a);
 		break;
 	}
 }
@@ -200,7 +197,7 @@ static void rollout_run(struct rollout *o, struct roll_event e, int resume)
 			continue;
 		}
 		if (a.act != ROLL_DO_NOTHING) {
-			rollout_do(o->kids, o->cfg, &o->roll, &a);
+			rollout_do(o, &a);
 			e = (struct roll_event){ .type = ROLL_EV_NEXT };
 			continue;
 		}

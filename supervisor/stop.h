@@ -9,8 +9,10 @@
 
 #include "kids.h"
 
+/* sig to k, SIGCONT first. */
 void stop_ask(struct kid *k, int sig);
-/* deadline: SIGKILL at, by the group's timer. */
+/* k asked to stop for good (sig): its end is no failure, and the loop
+ * SIGKILLs it at its deadline, kill_ms from now. */
 void stop_retire(struct kid *k, int sig, long kill_ms);
 /* Every live child: sig, the failing child SIGTERM. */
 void stop_all(struct kids *t, int sig);
