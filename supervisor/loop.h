@@ -3,7 +3,9 @@
  * children say READY=1 on, and each child's pidfd (which only wakes it:
  * waitpid tells who ended).  Each wake-up is read into events, in an
  * order that matters (signals, readiness, exits, deadlines), for the
- * errgroup (group.h) and the roll (rollout.h), which decide. */
+ * errgroup (group.h) and the roll (rollout.h), which decide.  Deadlines:
+ * the group's own (group.h's timer), a retiring worker's (SIGKILL to its
+ * process group, here) and a new worker's (the roll's LATE). */
 #ifndef LOOP_H
 #define LOOP_H
 
