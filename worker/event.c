@@ -44,7 +44,7 @@ int event_start(struct server *s, long n)
 	 * the worker without end (and every later stop into a timeout). */
 	if (s->nevents >= s->cfg.max_events) {
 		static time_t logged;
-		if (server_log_due(&logged))
+		if (log_due(&logged))
 			log_warn("--max-events %ld reached: /event refused (503)",
 				 s->cfg.max_events);
 		return -1;

@@ -66,16 +66,6 @@ static void server_unwatch(struct server *s, enum listener_state state,
 	}
 }
 
-int server_log_due(time_t *last)
-{
-	time_t now = time(NULL);
-
-	if (now == *last)
-		return 0;
-	*last = now;
-	return 1;
-}
-
 /* The kernel wakes the first idle waiter in the socket's wait queue, and
  * an epoll instance keeps its place there: a worker that is idle when
  * each client arrives would get every connection, and keep-alive clients
@@ -92,7 +82,7 @@ static void server_rewatch(struct server *s)
 		s->listening = LISTENER_WATCHED;
 		return;
 	}
-	if (server_log_due(&logged))
+	if (log_due(&logged))
 		log_err("epoll_ctl(listener): %s", strerror(errno));
 	server_unwatch(s, LISTENER_BACKOFF, LISTEN_RETRY_MS);
 }
@@ -227,7 +217,7 @@ static int server_shed(struct server *s, int err)
 {
 	static time_t logged;
 
-	if (server_log_due(&logged))
+	if (log_due(&logged))
 		log_warn("accept: %s: refusing a connection", strerror(err));
 	if (s->reserve_fd >= 0) {
 		close(s->reserve_fd);
@@ -289,7 +279,7 @@ int server_accept(struct server *s, int all)
 		if (s->nconns >= s->cfg.max_connections) {
 			static time_t logged;
 			s->refused++;
-			if (server_log_due(&logged))
+			if (log_due(&logged))
 				log_warn("--max-connections %ld reached: "
 					 "refusing clients (%lu so far)",
 					 s->cfg.max_connections, s->refused);

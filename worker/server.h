@@ -85,8 +85,5 @@ void server_count_abandoned(struct server *s);
  * that has nothing left to wait for. */
 void server_after_batch(struct loop *l);
 void server_free(struct server *s);
-/* A fault that repeats on every wakeup says so at most once a second:
- * true when the caller's last line (*last) is a second old. */
-int server_log_due(time_t *last);
 
 #endif
