@@ -14,7 +14,6 @@
 #include "event.h"
 #include "lib/log.h"
 #include "response.h"
-#include "server.h"
 
 #define CONN_BUF_SIZE (HTTP_HEAD_MAX + 512)	/* a whole head fits */
 #define CONN_LINGER_MS 1000
@@ -121,13 +120,24 @@ static void conn_remember(struct conn *c, const struct http_request *req)
 	c->what[m] = ' ';
 	memcpy(c->what + m + 1, req->target, t);
 	c->what[m + 1 + t] = '\0';
-	c->began = c->srv->loop.now;
+	c->began = c->ctx->loop->now;
 }
 
 /* Cannot fail: conn_open reserved a heap slot for this timer. */
 static void conn_timer(struct conn *c, long ms)
 {
-	(void)loop_timer_in(&c->srv->loop, &c->timer, (uint64_t)ms);
+	(void)loop_timer_in(c->ctx->loop, &c->timer, (uint64_t)ms);
+}
+
+/* The newest client, silent so far, speaks or goes. */
+static void conn_heard(struct conn *c, int spoke)
+{
+	struct conn_ctx *x = c->ctx;
+
+	if (x->newest != c)
+		return;
+	x->newest = NULL;
+	x->heard(x->arg, spoke);
 }
 
 int conn_pending(struct conn *c)
@@ -181,13 +191,12 @@ static void conn_drop_buffers(struct conn *c)
 
 void conn_close(struct conn *c)
 {
-	struct server *s = c->srv;
+	struct conn_ctx *x = c->ctx;
 
 	if (c->state == CONN_CLOSED)
 		return;
-	loop_timer_stop(&s->loop, &c->timer);
-	if (s->newest == c)
-		server_heard(s, 0);
+	loop_timer_stop(x->loop, &c->timer);
+	conn_heard(c, 0);
 	/* The socket is ours alone, so close(2) also ends its epoll
 	 * registration.  Linux frees the fd even when close says EINTR. */
 	close(c->w.fd);
@@ -195,26 +204,20 @@ void conn_close(struct conn *c)
 	if (c->prev)
 		c->prev->next = c->next;
 	else
-		s->conns = c->next;
+		x->list = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
-	c->next = s->dead;
-	s->dead = c;
-	s->nconns--;
+	c->next = x->dead;
+	x->dead = c;
+	x->count--;
 	c->state = CONN_CLOSED;
-}
-
-void conn_free(struct conn *c)
-{
-	free(c);
 }
 
 /* Half-close, then read and discard until the peer's EOF: a client whose
  * request crosses our close sees a clean EOF, not a reset (RFC 9112 §9.6). */
 static void conn_linger(struct conn *c)
 {
-	if (c->srv->newest == c)	/* it will not send a request now */
-		server_heard(c->srv, 0);
+	conn_heard(c, 0);	/* it will not send a request now */
 	conn_drop_buffers(c);
 	if (shutdown(c->w.fd, SHUT_WR) < 0) {
 		conn_close(c);
@@ -247,8 +250,7 @@ static ssize_t conn_fill(struct conn *c)
 	while (n < 0 && errno == EINTR);
 	if (n > 0) {
 		c->in_end += (size_t)n;
-		if (c->srv->newest == c)
-			server_heard(c->srv, 1);
+		conn_heard(c, 1);
 		/* A short read emptied the socket: the next edge says when
 		 * there is more, unless the peer's FIN is pending. */
 		if ((size_t)n < room && !c->hup)
@@ -303,15 +305,15 @@ static int conn_socket_empty(const struct conn *c)
 
 static void conn_response_done(struct conn *c)
 {
-	struct server *s = c->srv;
+	struct conn_ctx *x = c->ctx;
 
-	s->answered++;
+	x->answered++;
 	if (log_enabled(LOG_LEVEL_DEBUG)) {
 		char peer[64];
 		conn_peer(c, peer, sizeof peer);
 		log_debug("answered %s: %d to %s in %llu ms", c->what,
 			  c->route.status, peer,
-			  (unsigned long long)(s->loop.now - c->began));
+			  (unsigned long long)(x->loop->now - c->began));
 	}
 	free(c->body);
 	c->body = NULL;
@@ -319,15 +321,15 @@ static void conn_response_done(struct conn *c)
 	if (conn_ends_clean(c) && conn_socket_empty(c)) {
 		conn_close(c);
 	} else if (c->close_after ||
-		   (s->draining && conn_buffered(c) == 0)) {
+		   (x->draining && conn_buffered(c) == 0)) {
 		conn_linger(c);
 	} else if (conn_buffered(c) > 0) {
 		c->state = CONN_READ_HEAD;	/* pipelined: parse it now */
-		conn_timer(c, s->cfg.header_timeout_ms);
+		conn_timer(c, x->lim->header_timeout_ms);
 	} else {
 		c->state = CONN_IDLE;
 		conn_release_input(c);
-		conn_timer(c, s->cfg.idle_timeout_ms);
+		conn_timer(c, x->lim->idle_timeout_ms);
 	}
 }
 
@@ -385,13 +387,13 @@ static void conn_send(struct conn *c, struct iovec *iov, int iovcnt)
 	free(c->body);
 	c->body = NULL;
 	c->state = CONN_WRITE;
-	conn_timer(c, c->srv->cfg.idle_timeout_ms);
+	conn_timer(c, c->ctx->lim->idle_timeout_ms);
 	/* Watched for EPOLLOUT only from the first short write on: a new
 	 * socket is writable at once, and that event would cost every
 	 * client a wake-up for nothing.  MOD reports a socket that is
 	 * writable already, so no edge is missed. */
 	if (!c->watch_out) {
-		if (loop_mod(&c->srv->loop, &c->w, CONN_EVENTS | EPOLLOUT) < 0) {
+		if (loop_mod(c->ctx->loop, &c->w, CONN_EVENTS | EPOLLOUT) < 0) {
 			log_err("epoll_ctl: %s", strerror(errno));
 			conn_close(c);
 			return;
@@ -430,7 +432,7 @@ static void conn_respond(struct conn *c)
 	iov[2].iov_len = rt->kind == ROUTE_ECHO ? c->body_len : rt->text_len;
 	r.content_length = iov[2].iov_len;
 	c->close_after = !c->keep_alive || rt->status >= 400 ||
-			 (c->srv->draining && !conn_next_started(c));
+			 (c->ctx->draining && !conn_next_started(c));
 	r.close = c->close_after;
 	r.keep_alive = !r.close && c->http10;
 	if (rt->kind != ROUTE_ECHO) {
@@ -468,7 +470,7 @@ static void conn_dispatch(struct conn *c)
 		conn_timer(c, c->route.arg);
 		return;
 	case ROUTE_EVENT:
-		if (event_start(c->srv, c->route.arg) < 0) {
+		if (event_start(c->ctx->events, c->route.arg) < 0) {
 			conn_fail(c, 503);
 			return;
 		}
@@ -512,7 +514,7 @@ static void conn_on_head(struct conn *c)
 	log_debug("request: %.*s %.*s", (int)req->method_len, req->method_str,
 		  (int)req->target_len, req->target);
 	conn_remember(c, req);
-	router_route(req, c->srv->draining, &c->route);
+	router_route(req, c->ctx->draining, &c->route);
 	if (req->content_length > HTTP_BODY_MAX) {
 		conn_fail(c, 413);
 		return;
@@ -538,7 +540,7 @@ static void conn_on_head(struct conn *c)
 	}
 	memset(&c->dechunk, 0, sizeof c->dechunk);
 	c->state = CONN_READ_BODY;
-	conn_timer(c, c->srv->cfg.idle_timeout_ms);
+	conn_timer(c, c->ctx->lim->idle_timeout_ms);
 	if (req->expect_continue && conn_buffered(c) == 0)
 		conn_continue(c);
 }
@@ -551,7 +553,7 @@ static int conn_step_head(struct conn *c)
 		if (c->state == CONN_IDLE || c->grace) {
 			c->state = CONN_READ_HEAD;
 			c->grace = 0;	/* a request began: steps 3 and 4 */
-			conn_timer(c, c->srv->cfg.header_timeout_ms);
+			conn_timer(c, c->ctx->lim->header_timeout_ms);
 		}
 		int r = http_parse_request(c->in + c->in_start,
 					   conn_buffered(c), &c->scan,
@@ -565,7 +567,7 @@ static int conn_step_head(struct conn *c)
 		if (r == HTTP_ERROR) {
 			c->head_only = 0;	/* nothing parsed: not a HEAD */
 			memcpy(c->what, "(malformed)", sizeof "(malformed)");
-			c->began = c->srv->loop.now;
+			c->began = c->ctx->loop->now;
 			conn_fail(c, conn_req.status);
 			return 1;
 		}
@@ -644,7 +646,7 @@ static int conn_step_body(struct conn *c)
 		return 0;
 	ssize_t n = conn_fill(c);
 	if (n > 0) {
-		conn_timer(c, c->srv->cfg.idle_timeout_ms);
+		conn_timer(c, c->ctx->lim->idle_timeout_ms);
 		return 1;
 	}
 	if (n < 0)
@@ -670,7 +672,7 @@ static int conn_step_write(struct conn *c)
 	c->out_off += (size_t)n;
 	/* A client that keeps reading is not stalled: the idle timeout
 	 * counts from the last progress, not from the first short write. */
-	conn_timer(c, c->srv->cfg.idle_timeout_ms);
+	conn_timer(c, c->ctx->lim->idle_timeout_ms);
 	if (c->out_off < c->out_len)
 		return 1;
 	free(c->out);
@@ -781,31 +783,31 @@ void conn_drain(struct conn *c)
 	if (c->state != CONN_IDLE &&
 	    !(c->state == CONN_READ_HEAD && conn_buffered(c) == 0))
 		return;
-	if (c->srv->cfg.idle_grace_ms > 0) {
+	if (c->ctx->lim->idle_grace_ms > 0) {
 		c->grace = 1;
-		conn_timer(c, c->srv->cfg.idle_grace_ms);
+		conn_timer(c, c->ctx->lim->idle_grace_ms);
 		return;
 	}
 	conn_linger(c);
 	conn_run(c);
 }
 
-struct conn *conn_open(struct server *s, int fd)
+struct conn *conn_open(struct conn_ctx *x, int fd)
 {
 	struct conn *c;
 
-	if (timer_heap_reserve(&s->loop.timers,
-			       (size_t)(s->nconns + s->nevents) + 8) < 0)
+	if (timer_heap_reserve(&x->loop->timers,
+			       (size_t)(x->count + x->events->n) + 8) < 0)
 		return NULL;
 	c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
 	c->w.fd = fd;
 	c->w.fn = conn_on_event;
-	c->srv = s;
+	c->ctx = x;
 	c->timer.fn = conn_on_timer;
 	c->state = CONN_READ_HEAD;
-	if (!s->nodelay_inherited) {
+	if (x->nodelay) {
 		int one = 1;	/* see listen.c: our own listeners pass it on */
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 				 sizeof one);
@@ -814,16 +816,32 @@ struct conn *conn_open(struct server *s, int fd)
 	 * read that says EAGAIN would be one system call per client for
 	 * nothing.  EPOLL_CTL_ADD reports a socket that is readable already,
 	 * so no edge is missed. */
-	if (loop_add(&s->loop, &c->w, CONN_EVENTS) < 0) {
+	if (loop_add(x->loop, &c->w, CONN_EVENTS) < 0) {
 		log_err("epoll_ctl: %s", strerror(errno));
 		free(c);
 		return NULL;
 	}
-	c->next = s->conns;
+	c->next = x->list;
 	if (c->next)
 		c->next->prev = c;
-	s->conns = c;
-	s->nconns++;
-	conn_timer(c, s->cfg.header_timeout_ms);
+	x->list = c;
+	x->count++;
+	conn_timer(c, x->lim->header_timeout_ms);
 	return c;
+}
+
+void conn_reap(struct conn_ctx *x)
+{
+	while (x->dead) {
+		struct conn *c = x->dead;
+		x->dead = c->next;
+		free(c);
+	}
+}
+
+void conn_close_all(struct conn_ctx *x)
+{
+	while (x->list)
+		conn_close(x->list);
+	conn_reap(x);
 }

@@ -19,11 +19,40 @@ enum conn_state {
 	CONN_CLOSED,		/* fd closed; freed after this batch */
 };
 
-struct server;
+struct conn;
+struct events;
+
+struct conn_limits {
+	long header_timeout_ms;
+	long idle_timeout_ms;
+	long idle_grace_ms;	/* drain step 2: how long idle ones may ask */
+};
+
+/* What connections get from the server that takes them, and where they
+ * keep their list and their count of answers. */
+struct conn_ctx {
+	struct loop *loop;
+	const struct conn_limits *lim;
+	struct events *events;	/* where /event starts one */
+	int nodelay;		/* set TCP_NODELAY (the listener does not
+				   pass it on) */
+	int draining;		/* drain steps 2 to 4 apply */
+	/* The last client taken, while it has not spoken: the server sets
+	 * it; when that client speaks (spoke 1) or goes without a word
+	 * (spoke 0), newest is cleared and heard(arg, spoke) runs. */
+	struct conn *newest;
+	void (*heard)(void *arg, int spoke);
+	void *arg;
+
+	struct conn *list;	/* every open connection */
+	struct conn *dead;	/* closed, freed by conn_reap */
+	long count;		/* on list */
+	unsigned long answered;
+};
 
 struct conn {
 	struct watcher w;
-	struct server *srv;
+	struct conn_ctx *ctx;
 	struct conn *prev, *next;
 	enum conn_state state;
 	struct timer timer;	/* header, idle, sleep or linger deadline */
@@ -58,8 +87,8 @@ struct conn {
 };
 
 /* Take over an accepted, non-blocking socket.  NULL when out of memory. */
-struct conn *conn_open(struct server *s, int fd);
-/* Drain step 2: an idle connection may send one more request for
+struct conn *conn_open(struct conn_ctx *x, int fd);
+/* Drain step 2 (ctx->draining is set): an idle connection may send one more request for
  * --idle-grace, answered with Connection: close, then gets a lingering
  * close; else the request in progress is finished and answered with
  * Connection: close. */
@@ -72,7 +101,10 @@ int conn_pending(struct conn *c);
 void conn_close(struct conn *c);
 /* "127.0.0.1:5555", "[::1]:5555": the client, for the log. */
 void conn_peer(const struct conn *c, char *buf, size_t size);
-void conn_free(struct conn *c);
+/* After every batch of events: free the connections closed in it. */
+void conn_reap(struct conn_ctx *x);
+/* At exit: close and free them all. */
+void conn_close_all(struct conn_ctx *x);
 void conn_pool_free(void);
 
 #endif
