@@ -13,6 +13,7 @@
 #include "lib/log.h"
 #include "lib/notify.h"
 #include "lib/sig.h"
+#include "peer.h"
 #include "server.h"
 
 /* Step 1.  Only the owner of a socket closes its door (listen.h): a
@@ -39,15 +40,15 @@ static void drain_name_abandoned(struct server *s)
 		if (!conn_busy(c))
 			continue;
 		char peer[64];
-		conn_peer(c, peer, sizeof peer);
+		peer_name(c->w.fd, peer, sizeof peer);
 		if (c->state == CONN_READ_HEAD)
 			log_warn("abandoned: a request still arriving from %s",
 				 peer);
 		else
 			log_warn("abandoned: %s from %s, %llu ms old",
-				 c->what, peer,
+				 c->req.what, peer,
 				 (unsigned long long)(s->loop.now -
-						      c->began));
+						      c->req.began));
 		shown++;
 	}
 }

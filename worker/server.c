@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "inbuf.h"
 #include "lib/log.h"
 
 /* One client per wake-up.  The listener is level-triggered: while its
@@ -372,6 +373,6 @@ void server_free(struct server *s)
 		close(s->reserve_fd);
 	if (s->signals.fd >= 0)
 		close(s->signals.fd);
-	conn_pool_free();
+	inbuf_pool_free();
 	loop_close(&s->loop);
 }
