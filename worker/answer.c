@@ -1,3 +1,4 @@
+/* answer: a request's answer, ready to leave in one system call. */
 #include "answer.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* conn: one connection's state machine; it follows the table in conn.h. */
 #include "conn.h"
 
 #include <errno.h>

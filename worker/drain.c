@@ -1,3 +1,4 @@
+/* drain: the graceful stop, steps 1 to 6 of SPEC worker(8). */
 #include "drain.h"
 
 #include <errno.h>

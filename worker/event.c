@@ -1,3 +1,4 @@
+/* event: /event's background events, each a timer. */
 #include "event.h"
 
 #include <stddef.h>

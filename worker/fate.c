@@ -1,3 +1,4 @@
+/* fate: keep, close or linger after an answer; the table in fate.h. */
 #include "fate.h"
 
 enum fate fate_decide(const struct fate_facts *f)

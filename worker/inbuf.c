@@ -1,3 +1,4 @@
+/* inbuf: a connection's unparsed input, and the pool of its buffers. */
 #include "inbuf.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* linger: a close without a reset (RFC 9112 §9.6). */
 #include "linger.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* outbuf: one send per answer; the rest kept for EPOLLOUT. */
 #include "outbuf.h"
 
 #include <errno.h>

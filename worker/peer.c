@@ -1,3 +1,4 @@
+/* peer: a socket's peer address, as text. */
 #include "peer.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* request: the route, body and answer facts of one request. */
 #include "request.h"
 
 #include <stdlib.h>

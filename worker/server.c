@@ -1,3 +1,4 @@
+/* server: the listener's state machine (server.h) and accept(2). */
 #include "server.h"
 
 #include <errno.h>
