@@ -74,7 +74,7 @@ static void conn_drop_buffers(struct conn *c)
 	inbuf_drop(&c->in);
 }
 
-void conn_close(struct conn *c)
+static void conn_close(struct conn *c)
 {
 	struct conn_ctx *x = c->ctx;
 

@@ -128,7 +128,6 @@ int conn_busy(const struct conn *c);
 /* How many requests read on c are not yet answered (the drain timeout
  * counts them as abandoned). */
 int conn_pending(const struct conn *c);
-void conn_close(struct conn *c);
 /* After every batch of events: free the connections closed in it. */
 void conn_reap(struct conn_ctx *x);
 /* At exit: close and free them all. */
