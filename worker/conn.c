@@ -522,6 +522,7 @@ void conn_close_all(struct conn_ctx *x)
 	while (x->list)
 		conn_close(x->list);
 	conn_reap(x);
+	inbuf_pool_free();
 }
 
 

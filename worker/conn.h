@@ -130,7 +130,7 @@ int conn_busy(const struct conn *c);
 int conn_pending(const struct conn *c);
 /* After every batch of events: free the connections closed in it. */
 void conn_reap(struct conn_ctx *x);
-/* At exit: close and free them all. */
+/* At exit: close and free them all, and the pool of input buffers. */
 void conn_close_all(struct conn_ctx *x);
 
 #endif

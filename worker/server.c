@@ -11,7 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "inbuf.h"
 #include "lib/log.h"
 
 /* One client per wake-up.  The listener is level-triggered: while its
@@ -374,6 +373,5 @@ void server_free(struct server *s)
 		close(s->reserve_fd);
 	if (s->signals.fd >= 0)
 		close(s->signals.fd);
-	inbuf_pool_free();
 	loop_close(&s->loop);
 }
