@@ -1,3 +1,4 @@
+/* drain: the graceful stop, steps 1 to 6 of SPEC worker(8). */
 #include "drain.h"
 
 #include <errno.h>
@@ -13,6 +14,7 @@
 #include "lib/log.h"
 #include "lib/notify.h"
 #include "lib/sig.h"
+#include "peer.h"
 #include "server.h"
 
 /* Step 1.  Only the owner of a socket closes its door (listen.h): a
@@ -35,18 +37,19 @@ static void drain_name_abandoned(struct server *s)
 {
 	int shown = 0;
 
-	for (struct conn *c = s->conns; c && shown < 5; c = c->next) {
+	for (struct conn *c = s->conns.list; c && shown < 5; c = c->next) {
 		if (!conn_busy(c))
 			continue;
 		char peer[64];
-		conn_peer(c, peer, sizeof peer);
+		peer_name(c->w.fd, peer, sizeof peer);
 		if (c->state == CONN_READ_HEAD)
 			log_warn("abandoned: a request still arriving from %s",
 				 peer);
 		else
-			log_warn("abandoned: %s from %s, %llu ms old", c->what,
-				 peer,
-				 (unsigned long long)(s->loop.now - c->began));
+			log_warn("abandoned: %s from %s, %llu ms old",
+				 c->req.what, peer,
+				 (unsigned long long)(s->loop.now -
+						      c->req.began));
 		shown++;
 	}
 }
@@ -70,11 +73,11 @@ void drain_start(struct server *s)
 {
 	struct conn *c, *next;
 
-	s->draining = 1;
+	s->conns.draining = 1;
 	notify_send("STOPPING=1");
 	if (s->listener.fd >= 0)
 		drain_stop_accepting(s);
-	for (c = s->conns; c; c = next) {
+	for (c = s->conns.list; c; c = next) {
 		next = c->next;
 		conn_drain(c);
 	}
@@ -109,15 +112,15 @@ static void drain_on_signal(struct watcher *w, uint32_t events)
 				 (int)si.ssi_pid);
 			continue;
 		}
-		if (s->draining) {
+		if (s->conns.draining) {
 			log_info("%s: already draining, ignored",
 				 sig_name(sig));
 			continue;
 		}
 		log_info("%s: draining (%ld connection%s, %ld event%s)",
-			 sig_name(sig), s->nconns,
-			 s->nconns == 1 ? "" : "s", s->nevents,
-			 s->nevents == 1 ? "" : "s");
+			 sig_name(sig), s->conns.count,
+			 s->conns.count == 1 ? "" : "s", s->events.n,
+			 s->events.n == 1 ? "" : "s");
 		drain_start(s);
 	}
 }

@@ -1,3 +1,4 @@
+/* event: /event's background events, each a timer. */
 #include "event.h"
 
 #include <stddef.h>
@@ -5,26 +6,25 @@
 #include <time.h>
 
 #include "lib/log.h"
-#include "server.h"
 
 struct event {
 	struct timer timer;
-	struct server *srv;
+	struct events *set;
 	struct event *prev, *next;
 	long n;
 };
 
 static void event_unlink(struct event *e)
 {
-	struct server *s = e->srv;
+	struct events *ev = e->set;
 
 	if (e->prev)
 		e->prev->next = e->next;
 	else
-		s->events = e->next;
+		ev->list = e->next;
 	if (e->next)
 		e->next->prev = e->prev;
-	s->nevents--;
+	ev->n--;
 }
 
 static void event_on_timer(struct timer *t)
@@ -36,41 +36,41 @@ static void event_on_timer(struct timer *t)
 	free(e);
 }
 
-int event_start(struct server *s, long n)
+int event_start(struct events *ev, long n)
 {
 	struct event *e;
 
 	/* Every client can ask for events: a bound keeps them from growing
 	 * the worker without end (and every later stop into a timeout). */
-	if (s->nevents >= s->cfg.max_events) {
+	if (ev->n >= ev->max) {
 		static time_t logged;
-		if (server_log_due(&logged))
+		if (log_due(&logged))
 			log_warn("--max-events %ld reached: /event refused (503)",
-				 s->cfg.max_events);
+				 ev->max);
 		return -1;
 	}
 	e = calloc(1, sizeof *e);
-	if (!e || loop_timer_in(&s->loop, &e->timer, (uint64_t)n * 1000) < 0) {
+	if (!e || loop_timer_in(ev->loop, &e->timer, (uint64_t)n * 1000) < 0) {
 		free(e);
 		return -1;
 	}
 	e->timer.fn = event_on_timer;
-	e->srv = s;
+	e->set = ev;
 	e->n = n;
-	e->next = s->events;
+	e->next = ev->list;
 	if (e->next)
 		e->next->prev = e;
-	s->events = e;
-	s->nevents++;
+	ev->list = e;
+	ev->n++;
 	log_debug("event %ld started", n);
 	return 0;
 }
 
-void event_free_all(struct server *s)
+void event_free_all(struct events *ev)
 {
-	while (s->events) {
-		struct event *e = s->events;
-		loop_timer_stop(&s->loop, &e->timer);
+	while (ev->list) {
+		struct event *e = ev->list;
+		loop_timer_stop(ev->loop, &e->timer);
 		event_unlink(e);
 		free(e);
 	}

@@ -2,10 +2,20 @@
 #ifndef EVENT_H
 #define EVENT_H
 
-struct server;
+#include "loop.h"
 
-/* Log "EventN" n seconds from now.  -1 when out of memory. */
-int event_start(struct server *s, long n);
-void event_free_all(struct server *s);
+struct event;
+
+/* The pending events, and their bound (--max-events). */
+struct events {
+	struct loop *loop;
+	long max;
+	long n;
+	struct event *list;
+};
+
+/* Log "EventN" n seconds from now.  -1 at the bound or out of memory. */
+int event_start(struct events *ev, long n);
+void event_free_all(struct events *ev);
 
 #endif

@@ -1,3 +1,4 @@
+/* http_parse: strict HTTP/1.x request heads and chunked bodies. */
 #include "http_parse.h"
 
 #include <ctype.h>

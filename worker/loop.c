@@ -1,3 +1,4 @@
+/* loop: the epoll set, the timerfd and the batch of events. */
 #include "loop.h"
 
 #include <errno.h>

@@ -116,13 +116,13 @@ static int parse_options(int argc, char **argv, struct options *o)
 						   "--idle-timeout" :
 						   "--header-timeout");
 			if (ch == OPT_IDLE_TIMEOUT)
-				o->cfg.idle_timeout_ms = ms;
+				o->cfg.conn.idle_timeout_ms = ms;
 			else
-				o->cfg.header_timeout_ms = ms;
+				o->cfg.conn.header_timeout_ms = ms;
 			break;
 		case OPT_IDLE_GRACE:
 			if (seconds_flag("--idle-grace", optarg,
-					 &o->cfg.idle_grace_ms) < 0)
+					 &o->cfg.conn.idle_grace_ms) < 0)
 				goto usage;
 			break;
 		case OPT_MAX_EVENTS:
@@ -224,7 +224,7 @@ static void log_summary(const struct server *s)
 
 	log_msg(lost ? LOG_LEVEL_WARN : LOG_LEVEL_NOTICE,
 		"stopped: answered=%lu abandoned_requests=%lu "
-		"abandoned_events=%lu refused=%lu uptime=%lds", s->answered,
+		"abandoned_events=%lu refused=%lu uptime=%lds", s->conns.answered,
 		s->abandoned_requests, s->abandoned_events, s->refused,
 		(long)(time(NULL) - s->started));
 }
@@ -245,8 +245,10 @@ int main(int argc, char **argv)
 	static struct server srv;
 	struct options o = {
 		.port = "8888",
-		.cfg = { .drain_timeout_ms = 5000, .header_timeout_ms = 10000,
-			 .idle_timeout_ms = 60000, .idle_grace_ms = 500,
+		.cfg = { .drain_timeout_ms = 5000,
+			 .conn = { .header_timeout_ms = 10000,
+				   .idle_timeout_ms = 60000,
+				   .idle_grace_ms = 500 },
 			 .max_connections = 10000, .max_events = 10000 },
 	};
 	int status, fd;
@@ -264,17 +266,17 @@ int main(int argc, char **argv)
 	srv.cfg = o.cfg;
 	srv.started = time(NULL);
 	srv.signals.fd = -1;
-	srv.reserve_fd = -1;
 	/* Signals first: a SIGHUP or SIGTERM sent as soon as the port
 	 * accepts must find them handled, not their default action. */
-	if (loop_init(&srv.loop) < 0 || drain_watch_signals(&srv) < 0) {
+	if (loop_init(&srv.loop) < 0 || server_init(&srv) < 0 ||
+	    drain_watch_signals(&srv) < 0) {
 		log_err("cannot start: %s", strerror(errno));
 		return 1;
 	}
 	fd = open_socket(&o, &srv.owns_listener);
 	if (fd < 0)
 		return 1;
-	if (server_init(&srv, fd) < 0) {
+	if (server_listen(&srv, fd) < 0) {
 		log_err("cannot start: %s", strerror(errno));
 		return 1;
 	}

@@ -1,3 +1,4 @@
+/* response: a response's head, and the cache of fixed answers. */
 #include "response.h"
 
 #include <string.h>

@@ -1,3 +1,4 @@
+/* router: which endpoint a request names, and what it answers. */
 #include "router.h"
 
 #include <stdio.h>

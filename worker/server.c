@@ -1,3 +1,4 @@
+/* server: the listener's state machine (server.h) and accept(2). */
 #include "server.h"
 
 #include <errno.h>
@@ -10,8 +11,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "conn.h"
-#include "event.h"
 #include "lib/log.h"
 
 /* One client per wake-up.  The listener is level-triggered: while its
@@ -57,23 +56,13 @@ static void server_unwatch(struct server *s, enum listener_state state,
 {
 	loop_del(&s->loop, &s->listener);
 	s->listening = state;
-	if (s->draining)
+	if (s->conns.draining)
 		return;
 	if (loop_timer_in(&s->loop, &s->listen_timer, ms) < 0) {
 		log_err("cannot watch the listener: out of memory");
 		s->exit_status = 1;
 		loop_stop(&s->loop);
 	}
-}
-
-int server_log_due(time_t *last)
-{
-	time_t now = time(NULL);
-
-	if (now == *last)
-		return 0;
-	*last = now;
-	return 1;
 }
 
 /* The kernel wakes the first idle waiter in the socket's wait queue, and
@@ -92,7 +81,7 @@ static void server_rewatch(struct server *s)
 		s->listening = LISTENER_WATCHED;
 		return;
 	}
-	if (server_log_due(&logged))
+	if (log_due(&logged))
 		log_err("epoll_ctl(listener): %s", strerror(errno));
 	server_unwatch(s, LISTENER_BACKOFF, LISTEN_RETRY_MS);
 }
@@ -109,7 +98,8 @@ static void server_rewatch(struct server *s)
  * back in is also a move to the back of the queue (server_rewatch). */
 static int server_pause_pays(const struct server *s)
 {
-	return s->newest && s->loop.now - s->newest_at <= LISTEN_PAUSE_MS &&
+	return s->conns.newest &&
+	       s->loop.now - s->newest_at <= LISTEN_PAUSE_MS &&
 	       s->loop.now >= s->no_pause_until;
 }
 
@@ -120,9 +110,11 @@ static void server_pause(struct server *s)
 	server_unwatch(s, LISTENER_PAUSED, LISTEN_PAUSE_MS);
 }
 
-void server_heard(struct server *s, int spoke)
+/* The newest client (conns.newest) spoke, or went without a word. */
+static void server_heard(void *arg, int spoke)
 {
-	s->newest = NULL;
+	struct server *s = arg;
+
 	if (s->listening == LISTENER_PAUSED)
 		s->heard |= spoke;
 }
@@ -141,7 +133,7 @@ static void server_sweep(struct server *s)
 		;
 	if (n < 0)
 		return;		/* BACKOFF */
-	if (s->refused == refused && s->nconns < s->cfg.max_connections)
+	if (s->refused == refused && s->conns.count < s->cfg.max_connections)
 		server_rewatch(s);
 	else
 		server_unwatch(s, LISTENER_ASIDE, LISTEN_ASIDE_MS);
@@ -171,7 +163,7 @@ static void server_on_listener(struct watcher *w, uint32_t events)
 {
 	struct server *s = server_of(w);
 	unsigned long refused = s->refused;
-	struct conn *before = s->newest;
+	struct conn *before = s->conns.newest;
 	int pause = server_pause_pays(s);
 
 	(void)events;
@@ -181,7 +173,7 @@ static void server_on_listener(struct watcher *w, uint32_t events)
 		return;		/* none, or out of descriptors: BACKOFF */
 	if (s->refused != refused)
 		server_unwatch(s, LISTENER_ASIDE, LISTEN_ASIDE_MS);
-	else if (pause && s->newest != before)
+	else if (pause && s->conns.newest != before)
 		server_pause(s);
 	else if (s->exclusive && s->loop.now != s->requeued_at) {
 		/* To the back of the queue, at most once a millisecond: two
@@ -194,7 +186,25 @@ static void server_on_listener(struct watcher *w, uint32_t events)
 	}
 }
 
-int server_init(struct server *s, int listen_fd)
+int server_init(struct server *s)
+{
+	s->conns.loop = &s->loop;
+	s->conns.lim = &s->cfg.conn;
+	s->conns.events = &s->events;
+	s->conns.heard = server_heard;
+	s->conns.arg = s;
+	s->events.loop = &s->loop;
+	s->events.max = s->cfg.max_events;
+	s->listener.fd = -1;
+	s->listening = LISTENER_CLOSED;
+	s->reserve_fd = -1;
+	s->loop.after_batch = server_after_batch;
+	/* Room for listen_timer and drain_timer (connections reserve their
+	 * own as they come): neither can then fail to arm. */
+	return timer_heap_reserve(&s->loop.timers, 8);
+}
+
+int server_listen(struct server *s, int listen_fd)
 {
 	int on = 0;
 	socklen_t len = sizeof on;
@@ -202,18 +212,13 @@ int server_init(struct server *s, int listen_fd)
 	s->listener.fd = listen_fd;
 	/* A socket passed by someone else may lack it (systemd's NoDelay=
 	 * is off by default): then each connection gets it (conn_open). */
-	s->nodelay_inherited =
-		getsockopt(listen_fd, IPPROTO_TCP, TCP_NODELAY, &on, &len) == 0 &&
-		on;
+	if (getsockopt(listen_fd, IPPROTO_TCP, TCP_NODELAY, &on, &len) < 0)
+		on = 0;
+	s->conns.nodelay = !on;
 	s->listener.fn = server_on_listener;
 	s->listen_timer.fn = server_on_listen_timer;
 	s->exclusive = 1;
 	s->reserve_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
-	s->loop.after_batch = server_after_batch;
-	/* Room for listen_timer and drain_timer (connections reserve their
-	 * own as they come): neither can then fail to arm. */
-	if (timer_heap_reserve(&s->loop.timers, 8) < 0)
-		return -1;
 	s->listening = LISTENER_WATCHED;
 	return server_watch_listener(s);
 }
@@ -227,7 +232,7 @@ static int server_shed(struct server *s, int err)
 {
 	static time_t logged;
 
-	if (server_log_due(&logged))
+	if (log_due(&logged))
 		log_warn("accept: %s: refusing a connection", strerror(err));
 	if (s->reserve_fd >= 0) {
 		close(s->reserve_fd);
@@ -286,22 +291,22 @@ int server_accept(struct server *s, int all)
 		}
 		taken++;
 		/* Over the limit: refused at once, not left in the queue. */
-		if (s->nconns >= s->cfg.max_connections) {
+		if (s->conns.count >= s->cfg.max_connections) {
 			static time_t logged;
 			s->refused++;
-			if (server_log_due(&logged))
+			if (log_due(&logged))
 				log_warn("--max-connections %ld reached: "
 					 "refusing clients (%lu so far)",
 					 s->cfg.max_connections, s->refused);
 			close(fd);
 			continue;
 		}
-		struct conn *c = conn_open(s, fd);
+		struct conn *c = conn_open(&s->conns, fd);
 		if (!c) {
 			close(fd);
 			continue;
 		}
-		s->newest = c;		/* silent until it speaks */
+		s->conns.newest = c;	/* silent until it speaks */
 		s->newest_at = s->loop.now;
 	}
 	return taken;
@@ -310,9 +315,9 @@ int server_accept(struct server *s, int all)
 void server_count_abandoned(struct server *s)
 {
 	s->abandoned_requests = 0;
-	for (struct conn *c = s->conns; c; c = c->next)
+	for (struct conn *c = s->conns.list; c; c = c->next)
 		s->abandoned_requests += (unsigned long)conn_pending(c);
-	s->abandoned_events = (unsigned long)s->nevents;
+	s->abandoned_events = (unsigned long)s->events.n;
 }
 
 void server_close_listener(struct server *s)
@@ -328,20 +333,11 @@ void server_close_listener(struct server *s)
 	s->listening = LISTENER_CLOSED;
 }
 
-static void server_reap(struct server *s)
-{
-	while (s->dead) {
-		struct conn *c = s->dead;
-		s->dead = c->next;
-		conn_free(c);
-	}
-}
-
 void server_after_batch(struct loop *l)
 {
 	struct server *s = container_of(l, struct server, loop);
 
-	server_reap(s);
+	conn_reap(&s->conns);
 	/* Paused (server_pause): take the next client ourselves; once the
 	 * last one taken has spoken, nothing may wake us soon, so watch
 	 * again. */
@@ -358,10 +354,10 @@ void server_after_batch(struct loop *l)
 			server_rewatch(s);
 		} else if (server_accept(s, 0) > 0 && s->refused != refused)
 			server_unwatch(s, LISTENER_ASIDE, LISTEN_ASIDE_MS);
-		else if (s->listening == LISTENER_PAUSED && !s->newest)
+		else if (s->listening == LISTENER_PAUSED && !s->conns.newest)
 			server_rewatch(s);
 	}
-	if (s->draining && s->nconns == 0 && s->nevents == 0) {
+	if (s->conns.draining && s->conns.count == 0 && s->events.n == 0) {
 		log_debug("drain complete");
 		s->exit_status = 0;
 		loop_stop(l);
@@ -370,15 +366,12 @@ void server_after_batch(struct loop *l)
 
 void server_free(struct server *s)
 {
-	while (s->conns)
-		conn_close(s->conns);
-	server_reap(s);
-	event_free_all(s);
+	conn_close_all(&s->conns);
+	event_free_all(&s->events);
 	server_close_listener(s);
 	if (s->reserve_fd >= 0)
 		close(s->reserve_fd);
 	if (s->signals.fd >= 0)
 		close(s->signals.fd);
-	conn_pool_free();
 	loop_close(&s->loop);
 }

@@ -1,3 +1,4 @@
+/* timer: the min-heap of deadlines. */
 #include "timer.h"
 
 #include <stdlib.h>

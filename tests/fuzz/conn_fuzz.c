@@ -1,12 +1,12 @@
 /* libFuzzer harness for the connection state machine (worker/conn.c).
  *
  * Each input is a byte stream a client sends on one connection.  A fresh
- * server (its loop, no listener, no signalfd) takes one end of a Unix
- * socketpair through conn_open; the harness writes the input to the other
- * end in pieces and, between pieces, dispatches the loop's ready events,
- * fires the earliest timer (the clock is the harness's: header, idle and
- * /sleep deadlines pass on demand), reads the answers, half-closes, or
- * starts a drain.  Piece sizes and actions come from a generator seeded by
+ * server (its loop, connections and events; no listener, no signalfd)
+ * takes one end of a Unix socketpair through conn_open; the harness
+ * writes the input to the other end in pieces and, between pieces,
+ * dispatches the loop's ready events, fires the earliest timer (the clock
+ * is the harness's: header, idle and /sleep deadlines pass on demand),
+ * reads the answers, half-closes, or starts a drain.  Piece sizes and actions come from a generator seeded by
  * a hash of the input, so a crash replays exactly and the input itself
  * stays a plain HTTP byte stream (the llhttp corpus seeds it well).
  *
@@ -134,7 +134,7 @@ struct harness {
 static void after_batch(struct harness *h)
 {
 	server_after_batch(&h->s.loop);
-	check(h->s.nconns == 0 || h->s.nconns == 1);
+	check(h->s.conns.count == 0 || h->s.conns.count == 1);
 }
 
 /* One batch of ready events, as loop_run dispatches them. */
@@ -180,7 +180,7 @@ static void read_answers(struct harness *h)
  * connection is gone. */
 static int finished(const struct harness *h)
 {
-	return h->s.nconns == 0 || h->s.exit_status == 3;
+	return h->s.conns.count == 0 || h->s.exit_status == 3;
 }
 
 /* Between pieces: what is ready runs, answers are mostly read, a /sleep
@@ -193,13 +193,13 @@ static void act(struct harness *h)
 	run_batch(h);
 	if (rng_below(&h->rng, 4) != 0)
 		read_answers(h);
-	if (h->s.conns && h->s.conns->state == CONN_IN_FLIGHT &&
+	if (h->s.conns.list && h->s.conns.list->state == CONN_IN_FLIGHT &&
 	    rng_below(&h->rng, 4) != 0)
 		fire_timer(h);
 	r = rng_below(&h->rng, 64);
 	if (r < 2)
 		fire_timer(h);
-	else if (r == 2 && !h->s.draining)
+	else if (r == 2 && !h->s.conns.draining)
 		drain_start(&h->s);
 }
 
@@ -232,17 +232,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h.rng = fnv1a(data, size);
 	h.out.enabled = !memmem(data, size, "HEAD", 4);
 	h.s.cfg.drain_timeout_ms = 5000;
-	h.s.cfg.header_timeout_ms = 10000;
-	h.s.cfg.idle_timeout_ms = 60000;
+	h.s.cfg.conn.header_timeout_ms = 10000;
+	h.s.cfg.conn.idle_timeout_ms = 60000;
 	h.s.cfg.max_connections = 16;
 	h.s.cfg.max_events = 16;
-	h.s.listener.fd = -1;
-	h.s.listening = LISTENER_CLOSED;
 	h.s.signals.fd = -1;
-	h.s.reserve_fd = -1;
-	if (loop_init(&h.s.loop) < 0)
+	if (loop_init(&h.s.loop) < 0 || server_init(&h.s) < 0)
 		abort();
-	h.s.loop.after_batch = server_after_batch;
 	h.now = h.s.loop.now;
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0,
 		       sv) < 0)
@@ -254,7 +250,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		int small = 4096;
 		(void)setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &small, sizeof small);
 	}
-	if (!conn_open(&h.s, sv[0])) {
+	/* As server_accept leaves it: the newest client, silent. */
+	if (!(h.s.conns.newest = conn_open(&h.s.conns, sv[0]))) {
 		close(sv[0]);
 		goto out;
 	}
@@ -289,8 +286,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			fire_timer(&h);
 	}
 	read_answers(&h);
-	if (h.s.draining && h.s.exit_status != 3)
-		check(h.s.nconns == 0 || timer_heap_next(&h.s.loop.timers) !=
+	if (h.s.conns.draining && h.s.exit_status != 3)
+		check(h.s.conns.count == 0 || timer_heap_next(&h.s.loop.timers) !=
 		      UINT64_MAX);
 out:
 	close(h.peer);

@@ -137,3 +137,13 @@ void log_msg(enum log_level level, const char *fmt, ...)
 	} while (r < 0 && errno == EINTR);
 	errno = saved;
 }
+
+int log_due(time_t *last)
+{
+	time_t now = time(NULL);
+
+	if (now == *last)
+		return 0;
+	*last = now;
+	return 1;
+}

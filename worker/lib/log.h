@@ -9,6 +9,7 @@
 #define LOG_H
 
 #include <stdarg.h>
+#include <time.h>
 
 enum log_level {
 	LOG_LEVEL_ERR = 3,	/* syslog priorities, as sd-daemon(3) uses */
@@ -30,6 +31,10 @@ int log_enabled(enum log_level level);
  * it (for a child that shares its parent's stream, the parent's);
  * "prog[pid]: tag: " elsewhere. */
 void log_set_tag(const char *tag);
+
+/* A fault that repeats on every wakeup says so at most once a second:
+ * true when the caller's last line (*last) is a second old. */
+int log_due(time_t *last);
 
 #define log_err(...) log_msg(LOG_LEVEL_ERR, __VA_ARGS__)
 #define log_warn(...) log_msg(LOG_LEVEL_WARN, __VA_ARGS__)
