@@ -234,6 +234,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	h.s.cfg.drain_timeout_ms = 5000;
 	h.s.cfg.conn.header_timeout_ms = 10000;
 	h.s.cfg.conn.idle_timeout_ms = 60000;
+	/* Half the drains give idle connections a grace (CONN_GRACE). */
+	h.s.cfg.conn.idle_grace_ms = rng_below(&h.rng, 2) ? 500 : 0;
 	h.s.cfg.max_connections = 16;
 	h.s.cfg.max_events = 16;
 	h.s.signals.fd = -1;
