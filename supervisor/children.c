@@ -1,3 +1,4 @@
+/* children: the pids of a process's children, from /proc (children.h). */
 #include "children.h"
 
 #include <dirent.h>

@@ -1,3 +1,4 @@
+/* config: the supervisor's flags, parsed strictly (config.h). */
 #include "config.h"
 
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* ready: the notify socket the children say READY=1 on (ready.h). */
 #include "ready.h"
 
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* spawn: fork and exec one child, with only what it may inherit (spawn.h). */
 #include "spawn.h"
 
 #include <arpa/inet.h>

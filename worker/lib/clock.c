@@ -1,3 +1,4 @@
+/* clock: the monotonic clock, in ms and µs (clock.h). */
 #include "clock.h"
 
 #include <time.h>

@@ -1,3 +1,4 @@
+/* fdlimit: raising and counting descriptors (fdlimit.h). */
 #include "fdlimit.h"
 
 #include <dirent.h>

@@ -1,3 +1,4 @@
+/* listen: addresses and listening sockets, and the drop filter (listen.h). */
 #include "listen.h"
 
 #include <arpa/inet.h>

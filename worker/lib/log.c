@@ -1,3 +1,4 @@
+/* log: one line per event on stderr (log.h). */
 #include "log.h"
 
 #include <errno.h>

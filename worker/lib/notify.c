@@ -1,3 +1,4 @@
+/* notify: sd_notify(3) datagrams, the sending side (notify.h). */
 #include "notify.h"
 
 #include <errno.h>

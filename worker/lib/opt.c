@@ -1,3 +1,4 @@
+/* opt: strict flag values: seconds and integers (opt.h). */
 #include "opt.h"
 
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* sig: signal names and numbers (sig.h). */
 #include "sig.h"
 
 #include <signal.h>

@@ -1,3 +1,4 @@
+/* stdfd: descriptors 0, 1 and 2 made safe to use (stdfd.h). */
 #include "stdfd.h"
 
 #include <errno.h>
