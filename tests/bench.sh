@@ -31,6 +31,10 @@ die() { echo "bench: $*" >&2; exit 1; }
 note() { echo "bench: $*" >&2; }
 
 if [ ! -x "$SUPERVISOR" ] || [ ! -x "$WORKER" ]; then die "run make first"; fi
+BIN="$TOP/build/tests"	# the clients, which make bench builds
+for t in holdconns lifecycle loadclient; do
+	[ -x "$BIN/$t" ] || die "no $BIN/$t: run make bench"
+done
 
 # ---- tools ------------------------------------------------------------
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
@@ -43,12 +47,6 @@ fi
 # Debian's package starts a system nginx on port 80; ours are separate.
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
-BIN="$TOP/build/bench"
-mkdir -p "$BIN"
-for t in holdconns lifecycle loadclient; do
-	cc -std=gnu11 -O2 -Wall -Wextra -D_GNU_SOURCE -o "$BIN/$t" \
-		"$TOP/tests/$t.c"
-done
 
 PIDS=()
 cleanup() {

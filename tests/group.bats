@@ -4,8 +4,7 @@
 
 setup_file() {
 	load helpers
-	${CC:-cc} -O2 -Wall -Werror -o "$BATS_FILE_TMPDIR/loadclient" \
-		"$TOP/tests/loadclient.c"
+	need_tools "$LOADCLIENT"
 }
 
 setup() {
@@ -93,7 +92,7 @@ conns_of() { ss -tnpH state established "( sport = :$PORT )" |
 	wait_until 10 workers_up 2
 	wait_until 10 workers_watching
 	local out a1 a2
-	out=$("$BATS_FILE_TMPDIR/loadclient" close "$PORT" 16 2000)
+	out=$("$LOADCLIENT" close "$PORT" 16 2000)
 	stop_sup TERM
 	read -r a1 a2 <<<"$(grep -o 'stopped: answered=[0-9]*' "$LOG" |
 		cut -d= -f2 | tr '\n' ' ')"

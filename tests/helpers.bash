@@ -11,6 +11,27 @@ WORKER="$TOP/worker/worker"
 WORKER_DYNAMIC="$TOP/build/worker-dynamic"
 INJECT="$TOP/build/inject.so"
 INJECT_ASAN="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+# The programs the tests drive, one per tests/*.c, built by make into
+# build/tests/ before check-bats runs; a bats file run alone needs them
+# built first: `make all test-tools` (need_tools says so when one is not).
+# Exported: the scripts a test writes run them by name.
+export RAWHTTP="$TOP/build/tests/rawhttp"	# raw bytes in, statuses out
+export LOADCLIENT="$TOP/build/tests/loadclient"	# heavy and hostile clients
+export HOLDER="$TOP/build/tests/holder"		# lends a listening socket
+export NOTIFIER="$TOP/build/tests/notifier"	# sends READY=1 to $NOTIFY_SOCKET
+export SIGIGN="$TOP/build/tests/sigign"		# runs a command, signals ignored
+
+# need_tools PATH...: fail, saying how to build them, when a test program
+# is missing or older than its source.
+need_tools() {
+	local t
+	for t; do
+		if [ ! -x "$t" ] || [ "$TOP/tests/${t##*/}.c" -nt "$t" ]; then
+			echo "$t is missing or stale: run 'make all test-tools'" >&2
+			return 1
+		fi
+	done
+}
 
 # A TCP port nothing on this machine listens on now, below the ephemeral
 # range: a port that an outgoing connection holds cannot be bound either.

@@ -6,9 +6,7 @@
 
 setup_file() {
 	load helpers
-	NOTIFIER="$BATS_FILE_TMPDIR/notifier"
-	${CC:-cc} -O1 -Wall -Werror -o "$NOTIFIER" "$TOP/tests/notifier.c"
-	export NOTIFIER
+	need_tools "$NOTIFIER"
 }
 
 setup() {

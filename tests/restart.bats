@@ -6,11 +6,7 @@
 
 setup_file() {
 	load helpers
-	LOADCLIENT="$BATS_FILE_TMPDIR/loadclient"
-	NOTIFIER="$BATS_FILE_TMPDIR/notifier"
-	${CC:-cc} -O2 -Wall -Werror -o "$LOADCLIENT" "$TOP/tests/loadclient.c"
-	${CC:-cc} -O1 -Wall -Werror -o "$NOTIFIER" "$TOP/tests/notifier.c"
-	export LOADCLIENT NOTIFIER
+	need_tools "$LOADCLIENT" "$NOTIFIER"
 }
 
 setup() {

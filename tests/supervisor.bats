@@ -2,9 +2,8 @@
 # The supervisor against stub workers: flags, cascades, signals, reaping.
 
 setup_file() {
-	SIGIGN="$BATS_FILE_TMPDIR/sigign"
-	cc -O1 -Wall -Wextra -Werror -o "$SIGIGN" "$BATS_TEST_DIRNAME/sigign.c"
-	export SIGIGN
+	load helpers
+	need_tools "$SIGIGN"
 }
 
 setup() {

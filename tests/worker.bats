@@ -5,13 +5,7 @@
 
 setup_file() {
 	load helpers
-	RAWHTTP="$BATS_FILE_TMPDIR/rawhttp"
-	${CC:-cc} -O1 -o "$RAWHTTP" "$TOP/tests/rawhttp.c"
-	HOLDER="$BATS_FILE_TMPDIR/holder"
-	${CC:-cc} -O1 -Wall -Werror -o "$HOLDER" "$TOP/tests/holder.c"
-	LOADCLIENT="$BATS_FILE_TMPDIR/loadclient"
-	${CC:-cc} -O2 -Wall -Werror -o "$LOADCLIENT" "$TOP/tests/loadclient.c"
-	export RAWHTTP HOLDER LOADCLIENT
+	need_tools "$RAWHTTP" "$HOLDER" "$LOADCLIENT"
 }
 
 setup() {
