@@ -49,7 +49,7 @@ FLAGS_NOW := $(CC) $(ALL_CFLAGS) $(LDFLAGS) $(WORKER_LDFLAGS)
 $(shell mkdir -p $(B); [ "$$(cat $(B)/flags 2>/dev/null)" = '$(FLAGS_NOW)' ] || \
         printf '%s' '$(FLAGS_NOW)' > $(B)/flags)
 
-.PHONY: all run check check-unit check-bats check-systemd \
+.PHONY: all run check check-unit check-bats check-shape check-systemd \
         check-valgrind test-tools bench fuzz install uninstall clean
 
 all: supervisor/supervisor worker/worker
@@ -77,7 +77,7 @@ UNIT_BINS := $(patsubst %.c,%.bin,$(UNIT_SRC))
 run: all
 	./supervisor/supervisor
 
-check: check-unit check-bats
+check: check-unit check-shape check-bats
 
 check-unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t; done
@@ -106,6 +106,10 @@ test-tools: $(TOOLS) $(B)/worker-dynamic $(B)/inject.so
 
 check-bats: all test-tools
 	bats --timing tests/
+
+# Include circles between modules, and .c files over 700 lines.
+check-shape:
+	tests/shape.sh . 700
 
 check-systemd: all
 	tests/systemd.sh
