@@ -319,12 +319,14 @@ for n in 1 2; do
 	WRK=("${KEEP_WRK[@]}")
 	alternate "$ROUNDS" ""
 	RPS_W[$n]=$MED_RPS_W RPS_N[$n]=$MED_RPS_N
+	# shellcheck disable=SC2034  # read by name, in rows
 	CPU_W[$n]=$MED_CPU_W CPU_N[$n]=$MED_CPU_N
 	RPS_W[all_$n]=$ALL_RPS_W RPS_N[all_$n]=$ALL_RPS_N
 	WRK=("${CLOSE_WRK[@]}")
 	alternate "$CROUNDS" ", a connection per request"
 	WRK=("${KEEP_WRK[@]}")
 	CRPS_W[$n]=$MED_RPS_W CRPS_N[$n]=$MED_RPS_N
+	# shellcheck disable=SC2034  # read by name, in rows
 	CCPU_W[$n]=$MED_CPU_W CCPU_N[$n]=$MED_CPU_N
 	CRPS_W[all_$n]=$ALL_RPS_W CRPS_N[all_$n]=$ALL_RPS_N
 	syscalls_per_conn "$pw" "${wpids[@]}"
