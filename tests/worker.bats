@@ -548,9 +548,9 @@ read_response() {
 	kill -HUP "$WPID"
 	kill -USR1 "$WPID"
 	kill -USR2 "$WPID"
-	wait_until 10 logged 'User defined signal 2 from pid [0-9]*: ignored'
+	wait_until 10 logged 'SIGUSR2 from pid [0-9]*: ignored'
 	logged 'SIGHUP from pid [0-9]*: ignored'
-	logged 'User defined signal 1 from pid [0-9]*: ignored'
+	logged 'SIGUSR1 from pid [0-9]*: ignored'
 	[ "$(curl -s -m 5 "$URL/")" = "Hello World" ]
 	curl -s -m 20 -o "$BATS_TEST_TMPDIR/body" "$URL/sleep?ms=800" 3>&- &
 	local client=$!
