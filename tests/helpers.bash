@@ -62,6 +62,8 @@ public_dir() {
 
 # Whether $LOG (the test's log) has a line matching $1 (a grep pattern).
 logged() { grep -q -- "$1" "$LOG"; }
+# Whether it has none: fails too when $LOG cannot be read (refute_grep).
+not_logged() { refute_grep -q -- "$1" "$LOG"; }
 
 # Whether a datagram socket is bound to this path or abstract name.
 receiver_bound() { ss -xlH 2>/dev/null | grep -qF -- "$1"; }
@@ -81,13 +83,19 @@ close_fds_above_2() {
 # kv KEY LINE: the value of KEY=VALUE in LINE (loadclient's figures).
 kv() { local v=${2##*"$1="}; echo "${v%% *}"; }
 
-# refute CMD...: fail when CMD succeeds.  A bare "! CMD" line cannot fail
-# a bats test: errexit ignores the status of a negated command.
-refute() {
-	if "$@"; then
-		echo "expected to fail: $*" >&2
-		return 1
-	fi
+# refute_grep GREP-ARGS...: fail unless grep selects no line.  A bare
+# "! grep" line cannot fail a bats test (errexit ignores the status of a
+# negated command), and a negation takes grep's status 2 (a missing file,
+# a bad pattern) for "no match": only status 1 is one here.
+refute_grep() {
+	local rc=0
+	grep "$@" || rc=$?
+	case $rc in
+	1) return 0 ;;
+	0) echo "expected no match: grep $*" >&2 ;;
+	*) echo "grep failed (status $rc): grep $*" >&2 ;;
+	esac
+	return 1
 }
 
 # wait_until SECONDS CMD...: poll CMD every 20 ms until it succeeds.

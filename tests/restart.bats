@@ -259,6 +259,6 @@ one_new_at_a_time() {
 	grep -q '^STATUS=restarting: 2 workers' "$got"
 	grep -q 'STATUS=serving: 2 workers on 1 port (2 per port); last restart: replaced 2 of 2 in' "$got"
 	# ... and not signalled before the stop.
-	refute grep -q "sent SIGTERM to $fail" <(sed '/stopping:/q' "$LOG")
+	refute_grep -q "sent SIGTERM to $fail" <(sed '/stopping:/q' "$LOG")
 	[ "$status" -eq 0 ]
 }

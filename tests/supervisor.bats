@@ -223,7 +223,7 @@ teardown() { sup_teardown; }
 	cat "$LOG"
 	[ "$status" -eq 1 ]
 	grep -q '3 children need 6 descriptors, 8 are open and the limit is 11: raise it' "$LOG"
-	refute grep -q 'started on' "$LOG"
+	refute_grep -q 'started on' "$LOG"
 	[ -z "$(stub_pids)" ]
 	port_closed "$PORT"
 }
@@ -272,7 +272,7 @@ check_notify() {
 	# The children get the supervisor's own socket, never this one.
 	local env="$STUB_DIR/env.$(stub_pids | head -1)"
 	grep -q '^NOTIFY_SOCKET=@' "$env"
-	refute grep -qxF "NOTIFY_SOCKET=$2" "$env"
+	refute_grep -qxF "NOTIFY_SOCKET=$2" "$env"
 	stop_sup TERM
 	wait_until 10 grep -q 'STOPPING=1' "$BATS_TEST_TMPDIR/got"
 	kill "$rx"
@@ -452,7 +452,7 @@ EOS
 	stop_sup TERM
 	cat "$LOG"
 	[ "$status" -eq 0 ]
-	refute grep -q SIGKILL "$LOG"
+	refute_grep -q SIGKILL "$LOG"
 }
 
 @test "an orphan adopted while stopping gets SIGTERM when it is adopted" {
@@ -476,7 +476,7 @@ EOS
 	[ "$status" -eq 0 ]
 	grep -q "sent SIGTERM to orphan pid=$orphan" "$LOG"
 	grep -q "sent SIGTERM to orphan pid=$child" "$LOG"
-	refute grep -q SIGKILL "$LOG"		# not left to the kill timeout
+	refute_grep -q SIGKILL "$LOG"		# not left to the kill timeout
 	pid_gone "$child"
 	# Reaped before the worker had ended.
 	[ "$(grep -n "reaped orphan pid=$child " "$LOG" | cut -d: -f1)" -lt \
@@ -516,7 +516,7 @@ EOS
 	grep -q "worker:[0-9]*#[12] pid=$victim killed by SIGSEGV" "$LOG"
 	grep -q "sent SIGKILL to worker:[0-9]*#[12] pid=$other " "$LOG"	# kill timeout
 	grep -q 'kill timeout of 0.500s ran out' "$LOG"
-	refute grep -q 'started on' "$LOG"		# info: hidden
+	refute_grep -q 'started on' "$LOG"		# info: hidden
 	# The failing child's own line is info too: -q reaches it.
 	run "$SUPERVISOR" -q -r exec -W "$STUB" -p "127.0.0.1:$PORT" -f 0.2
 	echo "$output"
