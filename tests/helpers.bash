@@ -65,6 +65,15 @@ logged() { grep -q -- "$1" "$LOG"; }
 # Whether it has none: fails too when $LOG cannot be read (refute_grep).
 not_logged() { refute_grep -q -- "$1" "$LOG"; }
 
+# log_ms PATTERN: when the first line of $LOG matching PATTERN was
+# written, in ms since the epoch, from its timestamp (the stamp the
+# programs write when their stderr is not the journal).
+log_ms() {
+	local line
+	line=$(grep -m1 -- "$1" "$LOG") || return 1
+	date -d "${line%% *}" +%s%3N
+}
+
 # Whether a datagram socket is bound to this path or abstract name.
 receiver_bound() { ss -xlH 2>/dev/null | grep -qF -- "$1"; }
 

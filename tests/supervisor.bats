@@ -364,6 +364,12 @@ EOS
 	cat "$LOG"
 	[ "$status" -eq 137 ]
 	grep -q 'sent SIGKILL to worker:' "$LOG"
+	# At once: not at a timeout (the default one, --drain-timeout + 5 s,
+	# would be 10 s here).
+	local stopping killed
+	stopping=$(log_ms 'stopping: SIGTERM')
+	killed=$(log_ms 'sent SIGKILL to worker:')
+	[ $((killed - stopping)) -lt 2000 ]
 	# The grandchild, adopted when its parent died: one SIGKILL line,
 	# however many reaps followed.
 	local gc
