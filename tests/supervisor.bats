@@ -379,14 +379,20 @@ EOS
 }
 
 @test "SIGTERM while children are still being started: a clean stop" {
+	# Waiting for a READY=1 the stubs never send, the group is STARTING
+	# (group.h) when it reads the signal, not RUNNING as with -r exec.
+	SUP_FLAGS="-t 60"
 	start_sup -W "$STUB" -p "127.0.0.1:$PORT" -w 100
 	# "starting:" comes once signals are taken and before any fork; the
 	# hundred forks, each waiting for its exec, leave time to land in.
 	wait_until 10 grep -q 'starting:' "$LOG"
 	kill -TERM "$SUP"
+	# ... and it did land in them: sent before the last one was started.
+	[ "$(grep -c ' started on ' "$LOG")" -lt 100 ]
 	wait_exit "$SUP" 30
 	cat "$LOG"
 	[ "$status" -eq 0 ]
+	grep -q 'stopping: SIGTERM$' "$LOG"
 	[ "$(grep -c ' started on ' "$LOG")" -eq 100 ]
 	# A stub signalled before its trap is set dies of SIGTERM: clean too.
 	[ "$(grep -cE 'exited with status 0|killed by SIGTERM' "$LOG")" -eq 100 ]
