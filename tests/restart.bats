@@ -36,6 +36,12 @@ worker_pids() {
 }
 logged_n() { [ "$(grep -c -- "$1" "$LOG")" -ge "$2" ]; }
 
+# all_new OLD NEW: no pid of the list OLD (one a line, not empty) is in
+# the list NEW; those that are, printed.  Not comm(1): it wants its input
+# in sort(1)'s order, and numbers sorted as numbers are not (10000 comes
+# before 9999 there), so it missed them.
+all_new() { [ -n "$1" ] && refute_grep -xF -f <(echo "$1") <(echo "$2"); }
+
 # At no time after a restart began were two new workers starting: each
 # "started on" is followed by its "ready after" or its end before the
 # next "started on".
@@ -58,7 +64,7 @@ one_new_at_a_time() {
 	cat "$LOG"
 	after=$(worker_pids)
 	[ "$(echo "$after" | wc -l)" -eq 4 ]
-	[ -z "$(comm -12 <(echo "$before") <(echo "$after"))" ]	# all new
+	all_new "$before" "$after"
 	one_new_at_a_time
 	# Port by port: both of the first port's workers come first.
 	[ "$(grep -o "replaced by worker:[0-9]*" "$LOG" | cut -d: -f2 | uniq | tr '\n' ' ')" = "$PORT $PORT2 " ]
@@ -88,7 +94,7 @@ one_new_at_a_time() {
 	done
 	# The restarts did happen (SIGHUPs may coalesce, never all of them).
 	[ "$(grep -c 'restart: replaced 2 of 2' "$LOG")" -ge 4 ]
-	[ -z "$(comm -12 <(echo "$before") <(worker_pids))" ]
+	all_new "$before" "$(worker_pids)"
 	stop_sup TERM
 	[ "$status" -eq 0 ]
 }
