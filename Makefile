@@ -49,8 +49,8 @@ FLAGS_NOW := $(CC) $(ALL_CFLAGS) $(LDFLAGS) $(WORKER_LDFLAGS)
 $(shell mkdir -p $(B); [ "$$(cat $(B)/flags 2>/dev/null)" = '$(FLAGS_NOW)' ] || \
         printf '%s' '$(FLAGS_NOW)' > $(B)/flags)
 
-.PHONY: all run check check-unit check-bats check-systemd check-valgrind \
-        bench fuzz install uninstall clean
+.PHONY: all run check check-unit check-bats check-shape check-systemd \
+        check-valgrind test-tools bench fuzz install uninstall clean
 
 all: supervisor/supervisor worker/worker
 
@@ -77,7 +77,7 @@ UNIT_BINS := $(patsubst %.c,%.bin,$(UNIT_SRC))
 run: all
 	./supervisor/supervisor
 
-check: check-unit check-bats
+check: check-unit check-shape check-bats
 
 check-unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; ./$$t; done
@@ -90,17 +90,35 @@ $(B)/worker-dynamic: $(call obj,$(WRK_SRC))
 $(B)/inject.so: tests/inject.c
 	$(CC) -shared -fPIC -O1 -Wall -Wextra -Werror -o $@ $< -ldl
 
-check-bats: all $(B)/worker-dynamic $(B)/inject.so
+# The programs the tests drive (clients, a notifier, a wrapper that
+# ignores signals), one per tests/*.c; tests/helpers.bash names them.
+# They are instruments, not the code under test: never sanitized.
+TOOLS := $(addprefix $(B)/tests/,rawhttp loadclient holder notifier sigign \
+                                 holdconns lifecycle)
+
+$(TOOLS): $(B)/tests/%: tests/%.c $(B)/flags
+	@mkdir -p $(dir $@)
+	$(CC) $(WARN) $(CFLAGS) -o $@ $<
+
+# Everything the bats files need beside `all`: make all test-tools, then
+# one file runs alone (bats tests/worker.bats).
+test-tools: $(TOOLS) $(B)/worker-dynamic $(B)/inject.so
+
+check-bats: all test-tools
 	bats --timing tests/
+
+# Include circles between modules, and .c files over 700 lines.
+check-shape:
+	tests/shape.sh . 700
 
 check-systemd: all
 	tests/systemd.sh
 
-check-valgrind:
+check-valgrind: $(TOOLS)
 	$(MAKE) STATIC=0 all
 	VALGRIND=1 bats tests/worker.bats
 
-bench: all
+bench: all $(TOOLS)
 	tests/bench.sh
 
 FUZZ_SECONDS ?= 60

@@ -31,6 +31,10 @@ die() { echo "bench: $*" >&2; exit 1; }
 note() { echo "bench: $*" >&2; }
 
 if [ ! -x "$SUPERVISOR" ] || [ ! -x "$WORKER" ]; then die "run make first"; fi
+BIN="$TOP/build/tests"	# the clients, which make bench builds
+for t in holdconns lifecycle loadclient; do
+	[ -x "$BIN/$t" ] || die "no $BIN/$t: run make bench"
+done
 
 # ---- tools ------------------------------------------------------------
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
@@ -43,12 +47,6 @@ fi
 # Debian's package starts a system nginx on port 80; ours are separate.
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/bench.XXXXXX")
-BIN="$TOP/build/bench"
-mkdir -p "$BIN"
-for t in holdconns lifecycle loadclient; do
-	cc -std=gnu11 -O2 -Wall -Wextra -D_GNU_SOURCE -o "$BIN/$t" \
-		"$TOP/tests/$t.c"
-done
 
 PIDS=()
 cleanup() {
@@ -321,12 +319,14 @@ for n in 1 2; do
 	WRK=("${KEEP_WRK[@]}")
 	alternate "$ROUNDS" ""
 	RPS_W[$n]=$MED_RPS_W RPS_N[$n]=$MED_RPS_N
+	# shellcheck disable=SC2034  # read by name, in rows
 	CPU_W[$n]=$MED_CPU_W CPU_N[$n]=$MED_CPU_N
 	RPS_W[all_$n]=$ALL_RPS_W RPS_N[all_$n]=$ALL_RPS_N
 	WRK=("${CLOSE_WRK[@]}")
 	alternate "$CROUNDS" ", a connection per request"
 	WRK=("${KEEP_WRK[@]}")
 	CRPS_W[$n]=$MED_RPS_W CRPS_N[$n]=$MED_RPS_N
+	# shellcheck disable=SC2034  # read by name, in rows
 	CCPU_W[$n]=$MED_CPU_W CCPU_N[$n]=$MED_CPU_N
 	CRPS_W[all_$n]=$ALL_RPS_W CRPS_N[all_$n]=$ALL_RPS_N
 	syscalls_per_conn "$pw" "${wpids[@]}"

@@ -8,8 +8,7 @@ up_or_gone() { port_open "$PORT" || pid_gone "$WORKER_PID"; }
 
 setup_file() {
 	load helpers
-	RAWHTTP="$BATS_FILE_TMPDIR/rawhttp"
-	${CC:-cc} -O1 -o "$RAWHTTP" "$TOP/tests/rawhttp.c"
+	need_tools "$RAWHTTP"
 	local try
 	for try in 1 2 3 4 5; do	# a port a parallel test's client holds
 		: "$RANDOM"		# (see start_worker in worker.bats)
@@ -19,7 +18,7 @@ setup_file() {
 		wait_until 10 up_or_gone
 		! pid_alive "$WORKER_PID" || break
 	done
-	export RAWHTTP PORT WORKER_PID
+	export PORT WORKER_PID
 }
 
 setup() {

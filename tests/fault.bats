@@ -2,14 +2,11 @@
 # Faults and hostile clients (issue 5): each test prints the figure it
 # measures ("# figure: ..."), shown by bats when the test fails.  Loopback
 # only, bounded in count and time.  Clients are tests/loadclient.c and
-# tests/rawhttp.c, built here.
+# tests/rawhttp.c.
 
 setup_file() {
 	load helpers
-	local cc=${CC:-cc}
-	$cc -O2 -Wall -Wextra -Werror -o "$BATS_FILE_TMPDIR/loadclient" \
-		"$TOP/tests/loadclient.c"
-	$cc -O1 -o "$BATS_FILE_TMPDIR/rawhttp" "$TOP/tests/rawhttp.c"
+	need_tools "$LOADCLIENT" "$RAWHTTP"
 	# A private copy of the worker: any process still running it after a
 	# test is one of ours, whatever else runs on the machine.
 	cp "$WORKER" "$BATS_FILE_TMPDIR/fault-worker"
@@ -17,8 +14,6 @@ setup_file() {
 
 setup() {
 	load helpers
-	LOADCLIENT="$BATS_FILE_TMPDIR/loadclient"
-	RAWHTTP="$BATS_FILE_TMPDIR/rawhttp"
 	WCOPY="$BATS_FILE_TMPDIR/fault-worker"
 	LOG="$BATS_TEST_TMPDIR/log"
 	SUP= WPID= BG=

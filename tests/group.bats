@@ -4,8 +4,7 @@
 
 setup_file() {
 	load helpers
-	${CC:-cc} -O2 -Wall -Werror -o "$BATS_FILE_TMPDIR/loadclient" \
-		"$TOP/tests/loadclient.c"
+	need_tools "$LOADCLIENT"
 }
 
 setup() {
@@ -93,7 +92,7 @@ conns_of() { ss -tnpH state established "( sport = :$PORT )" |
 	wait_until 10 workers_up 2
 	wait_until 10 workers_watching
 	local out a1 a2
-	out=$("$BATS_FILE_TMPDIR/loadclient" close "$PORT" 16 2000)
+	out=$("$LOADCLIENT" close "$PORT" 16 2000)
 	stop_sup TERM
 	read -r a1 a2 <<<"$(grep -o 'stopped: answered=[0-9]*' "$LOG" |
 		cut -d= -f2 | tr '\n' ' ')"
@@ -305,9 +304,9 @@ connect_outcome() {
 	[ "$status" -eq 0 ]
 	grep -q '^<5>stopping: SIGTERM$' "$LOG"
 	grep -q "^<5>worker:$PORT#1 pid=[0-9]*: stopped: answered=0 " "$LOG"
-	refute grep -qv '^<[0-7]>' "$LOG"
-	refute grep -q 'supervisor\[' "$LOG"
-	refute grep -q 'worker\[' "$LOG"
+	refute_grep -qv '^<[0-7]>' "$LOG"
+	refute_grep -q 'supervisor\[' "$LOG"
+	refute_grep -q 'worker\[' "$LOG"
 }
 
 @test "elsewhere: a timestamp, name[pid]: and the worker's slot, no <N>" {
@@ -316,10 +315,10 @@ connect_outcome() {
 	stop_sup TERM
 	[ "$status" -eq 0 ]
 	cat "$LOG"
-	refute grep -q '^<' "$LOG"
+	refute_grep -q '^<' "$LOG"
 	local ts='[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{4}'
 	# Every line, the workers' too, begins with the time it was written.
-	refute grep -Evq "^$ts (supervisor|worker)\[[0-9]+\]: " "$LOG"
+	refute_grep -Evq "^$ts (supervisor|worker)\[[0-9]+\]: " "$LOG"
 	grep -Eq "^$ts supervisor\[[0-9]+\]: exiting with status 0$" "$LOG"
 	grep -Eq "^$ts worker\[[0-9]+\]: worker:$PORT#1: stopped: " "$LOG"
 	# Today's date, in the machine's time zone.

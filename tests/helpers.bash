@@ -11,6 +11,27 @@ WORKER="$TOP/worker/worker"
 WORKER_DYNAMIC="$TOP/build/worker-dynamic"
 INJECT="$TOP/build/inject.so"
 INJECT_ASAN="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0"
+# The programs the tests drive, one per tests/*.c, built by make into
+# build/tests/ before check-bats runs; a bats file run alone needs them
+# built first: `make all test-tools` (need_tools says so when one is not).
+# Exported: the scripts a test writes run them by name.
+export RAWHTTP="$TOP/build/tests/rawhttp"	# raw bytes in, statuses out
+export LOADCLIENT="$TOP/build/tests/loadclient"	# heavy and hostile clients
+export HOLDER="$TOP/build/tests/holder"		# lends a listening socket
+export NOTIFIER="$TOP/build/tests/notifier"	# sends READY=1 to $NOTIFY_SOCKET
+export SIGIGN="$TOP/build/tests/sigign"		# runs a command, signals ignored
+
+# need_tools PATH...: fail, saying how to build them, when a test program
+# is missing or older than its source.
+need_tools() {
+	local t
+	for t; do
+		if [ ! -x "$t" ] || [ "$TOP/tests/${t##*/}.c" -nt "$t" ]; then
+			echo "$t is missing or stale: run 'make all test-tools'" >&2
+			return 1
+		fi
+	done
+}
 
 # A TCP port nothing on this machine listens on now, below the ephemeral
 # range: a port that an outgoing connection holds cannot be bound either.
@@ -41,6 +62,17 @@ public_dir() {
 
 # Whether $LOG (the test's log) has a line matching $1 (a grep pattern).
 logged() { grep -q -- "$1" "$LOG"; }
+# Whether it has none: fails too when $LOG cannot be read (refute_grep).
+not_logged() { refute_grep -q -- "$1" "$LOG"; }
+
+# log_ms PATTERN: when the first line of $LOG matching PATTERN was
+# written, in ms since the epoch, from its timestamp (the stamp the
+# programs write when their stderr is not the journal).
+log_ms() {
+	local line
+	line=$(grep -m1 -- "$1" "$LOG") || return 1
+	date -d "${line%% *}" +%s%3N
+}
 
 # Whether a datagram socket is bound to this path or abstract name.
 receiver_bound() { ss -xlH 2>/dev/null | grep -qF -- "$1"; }
@@ -60,13 +92,19 @@ close_fds_above_2() {
 # kv KEY LINE: the value of KEY=VALUE in LINE (loadclient's figures).
 kv() { local v=${2##*"$1="}; echo "${v%% *}"; }
 
-# refute CMD...: fail when CMD succeeds.  A bare "! CMD" line cannot fail
-# a bats test: errexit ignores the status of a negated command.
-refute() {
-	if "$@"; then
-		echo "expected to fail: $*" >&2
-		return 1
-	fi
+# refute_grep GREP-ARGS...: fail unless grep selects no line.  A bare
+# "! grep" line cannot fail a bats test (errexit ignores the status of a
+# negated command), and a negation takes grep's status 2 (a missing file,
+# a bad pattern) for "no match": only status 1 is one here.
+refute_grep() {
+	local rc=0
+	grep "$@" || rc=$?
+	case $rc in
+	1) return 0 ;;
+	0) echo "expected no match: grep $*" >&2 ;;
+	*) echo "grep failed (status $rc): grep $*" >&2 ;;
+	esac
+	return 1
 }
 
 # wait_until SECONDS CMD...: poll CMD every 20 ms until it succeeds.

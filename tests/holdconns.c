@@ -7,6 +7,7 @@
  * sleeps until SIGTERM, SIGINT or SECONDS (default 60) and exits 0; exits 1
  * when a connection or a response fails.  Used by tests/bench.sh to measure
  * the memory an idle keep-alive connection costs a server. */
+#define _GNU_SOURCE	/* strcasestr */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>

@@ -8,7 +8,8 @@
  * default 2000), DONE (-n N responses arrived) or RESET.  Without -S it
  * prints the bytes received.  -d MS waits that long after connecting
  * before sending.  -r N sends the bytes N times; -x then never reads
- * (a client that does not read its answers).  Built by the bats files; not part of the product. */
+ * (a client that does not read its answers).  make builds it into
+ * build/tests/; not part of the product. */
 #define _GNU_SOURCE	/* memmem */
 #include <arpa/inet.h>
 #include <errno.h>

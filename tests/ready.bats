@@ -6,9 +6,7 @@
 
 setup_file() {
 	load helpers
-	NOTIFIER="$BATS_FILE_TMPDIR/notifier"
-	${CC:-cc} -O1 -Wall -Werror -o "$NOTIFIER" "$TOP/tests/notifier.c"
-	export NOTIFIER
+	need_tools "$NOTIFIER"
 }
 
 setup() {
@@ -56,7 +54,7 @@ listen_notify() {
 	[ "$(grep -c 'ready after' "$LOG")" -eq 33 ]
 	stop_sup TERM
 	[ "$status" -eq 0 ]
-	refute grep -q 'notify' "$LOG"	# no datagram refused or timed out
+	refute_grep -q 'notify' "$LOG"	# no datagram refused or timed out
 }
 
 @test "a worker that never says READY=1: start-up failure at --ready-timeout" {
@@ -66,7 +64,7 @@ listen_notify() {
 	cat "$LOG"
 	[ "$status" -eq 1 ]
 	grep -q "worker:$PORT#1 pid=[0-9]*: not ready after 0.500s: .*--ready exec is for programs that never notify" "$LOG"
-	refute grep -q '^READY=1' "$GOT"
+	refute_grep -q '^READY=1' "$GOT"
 	grep -q '^STOPPING=1' "$GOT"
 	all_stubs_gone
 }

@@ -6,11 +6,7 @@
 
 setup_file() {
 	load helpers
-	LOADCLIENT="$BATS_FILE_TMPDIR/loadclient"
-	NOTIFIER="$BATS_FILE_TMPDIR/notifier"
-	${CC:-cc} -O2 -Wall -Werror -o "$LOADCLIENT" "$TOP/tests/loadclient.c"
-	${CC:-cc} -O1 -Wall -Werror -o "$NOTIFIER" "$TOP/tests/notifier.c"
-	export LOADCLIENT NOTIFIER
+	need_tools "$LOADCLIENT" "$NOTIFIER"
 }
 
 setup() {
@@ -40,6 +36,12 @@ worker_pids() {
 }
 logged_n() { [ "$(grep -c -- "$1" "$LOG")" -ge "$2" ]; }
 
+# all_new OLD NEW: no pid of the list OLD (one a line, not empty) is in
+# the list NEW; those that are, printed.  Not comm(1): it wants its input
+# in sort(1)'s order, and numbers sorted as numbers are not (10000 comes
+# before 9999 there), so it missed them.
+all_new() { [ -n "$1" ] && refute_grep -xF -f <(echo "$1") <(echo "$2"); }
+
 # At no time after a restart began were two new workers starting: each
 # "started on" is followed by its "ready after" or its end before the
 # next "started on".
@@ -62,7 +64,7 @@ one_new_at_a_time() {
 	cat "$LOG"
 	after=$(worker_pids)
 	[ "$(echo "$after" | wc -l)" -eq 4 ]
-	[ -z "$(comm -12 <(echo "$before") <(echo "$after"))" ]	# all new
+	all_new "$before" "$after"
 	one_new_at_a_time
 	# Port by port: both of the first port's workers come first.
 	[ "$(grep -o "replaced by worker:[0-9]*" "$LOG" | cut -d: -f2 | uniq | tr '\n' ' ')" = "$PORT $PORT2 " ]
@@ -92,7 +94,7 @@ one_new_at_a_time() {
 	done
 	# The restarts did happen (SIGHUPs may coalesce, never all of them).
 	[ "$(grep -c 'restart: replaced 2 of 2' "$LOG")" -ge 4 ]
-	[ -z "$(comm -12 <(echo "$before") <(worker_pids))" ]
+	all_new "$before" "$(worker_pids)"
 	stop_sup TERM
 	[ "$status" -eq 0 ]
 }
@@ -263,6 +265,6 @@ one_new_at_a_time() {
 	grep -q '^STATUS=restarting: 2 workers' "$got"
 	grep -q 'STATUS=serving: 2 workers on 1 port (2 per port); last restart: replaced 2 of 2 in' "$got"
 	# ... and not signalled before the stop.
-	refute grep -q "sent SIGTERM to $fail" <(sed '/stopping:/q' "$LOG")
+	refute_grep -q "sent SIGTERM to $fail" <(sed '/stopping:/q' "$LOG")
 	[ "$status" -eq 0 ]
 }

@@ -7,14 +7,12 @@
 
 setup_file() {
 	load helpers
-	${CC:-cc} -O2 -Wall -Wextra -Werror -o "$BATS_FILE_TMPDIR/loadclient" \
-		"$TOP/tests/loadclient.c"
+	need_tools "$LOADCLIENT"
 	cp "$WORKER" "$BATS_FILE_TMPDIR/soak-worker"
 }
 
 setup() {
 	load helpers
-	LOADCLIENT="$BATS_FILE_TMPDIR/loadclient"
 	WCOPY="$BATS_FILE_TMPDIR/soak-worker"
 	SUP= BG=
 }

@@ -5,13 +5,7 @@
 
 setup_file() {
 	load helpers
-	RAWHTTP="$BATS_FILE_TMPDIR/rawhttp"
-	${CC:-cc} -O1 -o "$RAWHTTP" "$TOP/tests/rawhttp.c"
-	HOLDER="$BATS_FILE_TMPDIR/holder"
-	${CC:-cc} -O1 -Wall -Werror -o "$HOLDER" "$TOP/tests/holder.c"
-	LOADCLIENT="$BATS_FILE_TMPDIR/loadclient"
-	${CC:-cc} -O2 -Wall -Werror -o "$LOADCLIENT" "$TOP/tests/loadclient.c"
-	export RAWHTTP HOLDER LOADCLIENT
+	need_tools "$RAWHTTP" "$HOLDER" "$LOADCLIENT"
 }
 
 setup() {
@@ -111,7 +105,7 @@ stop_worker() {
 	start_worker
 	run curl -s "$URL/event?delay=1"
 	[ "$output" = "Hello World 1" ]
-	refute logged 'Event1'
+	not_logged 'Event1'
 	wait_until 10 logged 'Event1'
 	run curl -s "$URL/event"
 	[[ "$output" =~ ^Hello\ World\ ([0-9]+)$ ]]
@@ -339,7 +333,7 @@ stop_worker() {
 	start_worker --header-timeout 0.3
 	send 'GET / HTTP/1.1\r\nHost: a\r\n' -t 5000
 	[ "$output" = "408 EOF" ]
-	refute logged 'request:'	# no request was ever parsed
+	not_logged 'request:'	# no request was ever parsed
 }
 
 @test "a connection that sends nothing is closed at --header-timeout, without a 408" {
@@ -499,7 +493,7 @@ read_response() {
 	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
 	printf 'GET / HTTP/1.1\r\nHost: a\r\n\r\n' >&5
 	read_response 5 > "$BATS_TEST_TMPDIR/first"
-	refute grep -qi '^connection: close' "$BATS_TEST_TMPDIR/first"
+	refute_grep -qi '^connection: close' "$BATS_TEST_TMPDIR/first"
 	kill -TERM "$WPID"
 	wait_until 10 logged 'draining'
 	# The client, idle when the drain began, sends its next request
@@ -554,9 +548,9 @@ read_response() {
 	kill -HUP "$WPID"
 	kill -USR1 "$WPID"
 	kill -USR2 "$WPID"
-	wait_until 10 logged 'User defined signal 2 from pid [0-9]*: ignored'
+	wait_until 10 logged 'SIGUSR2 from pid [0-9]*: ignored'
 	logged 'SIGHUP from pid [0-9]*: ignored'
-	logged 'User defined signal 1 from pid [0-9]*: ignored'
+	logged 'SIGUSR1 from pid [0-9]*: ignored'
 	[ "$(curl -s -m 5 "$URL/")" = "Hello World" ]
 	curl -s -m 20 -o "$BATS_TEST_TMPDIR/body" "$URL/sleep?ms=800" 3>&- &
 	local client=$!
@@ -579,7 +573,7 @@ read_response() {
 	kill -INT "$WPID"
 	wait_until 10 logged 'ignored'
 	pid_alive "$WPID"
-	refute logged 'Event2'
+	not_logged 'Event2'
 	wait_exit "$WPID" 30
 	[ "$status" -eq 0 ]
 	logged 'Event2'
@@ -638,7 +632,7 @@ read_response() {
 	run curl -s "http://127.0.0.1:$PORT/"
 	[ "$output" = "Hello World" ]
 	logged 'passed socket'
-	refute logged 'listening on'
+	not_logged 'listening on'
 	stop_worker
 	[ "$status" -eq 0 ]
 }
@@ -650,7 +644,7 @@ read_response() {
 	wait_until 10 test -S "$sock"
 	NOTIFY_SOCKET=$sock start_worker
 	wait_until 10 grep -qx 'READY=1' "$got"
-	refute grep -q STOPPING "$got"
+	refute_grep -q STOPPING "$got"
 	stop_worker
 	wait_until 10 grep -q 'STOPPING=1' "$got"
 	kill "$rx"
