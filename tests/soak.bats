@@ -3,7 +3,8 @@
 # supervisor with two workers.  Every cycle: exit 0, no truncated answer,
 # no reset, the workers' summaries abandon nothing, the port closed, no
 # worker left; over all cycles the test shell's descriptors do not grow.
-# Bounded: about a second a cycle, 90 s at most.
+# Bounded: about two seconds a cycle (the load runs 1.5 s, whatever the
+# stop), 90 s at most.
 
 setup_file() {
 	load helpers
@@ -40,7 +41,7 @@ workers_started() { [ "$(grep -c ' started on ' "$1")" -ge 2 ]; }
 		SUP=$!
 		wait_until 10 port_open "$port"
 		wait_until 10 workers_started "$log"
-		"$LOADCLIENT" load "$port" 16 3000 5 > "$BATS_TEST_TMPDIR/out.$cycle" &
+		"$LOADCLIENT" load "$port" 16 1500 5 > "$BATS_TEST_TMPDIR/out.$cycle" &
 		BG=$!
 		sleep 0.$((2 + RANDOM % 4))	# the load is running
 		kill -TERM "$SUP"
