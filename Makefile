@@ -118,8 +118,10 @@ check-valgrind: $(TOOLS)
 	$(MAKE) STATIC=0 all
 	VALGRIND=1 bats tests/worker.bats
 
+# bench.sh writes bench-results.md; each tests/bench-*.sh appends its rows.
 bench: all $(TOOLS)
 	tests/bench.sh
+	for b in tests/bench-*.sh; do [ ! -e "$$b" ] || "$$b" || exit; done
 
 FUZZ_SECONDS ?= 60
 fuzz:

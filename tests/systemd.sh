@@ -32,6 +32,7 @@
 #   SUPTEST_STRICT=1 a skip is a failure (exit 77), for CI that must run it
 #   SUPTEST_KEEP=1   keep the work directory (logs, install tree)
 #   SUPTEST_VERBOSE=1 print each unit's journal, not only on failure
+#   SUPTEST_ONLY     the scenarios to run, by number ("1 6"; default all)
 
 set -u -o pipefail
 
@@ -734,12 +735,9 @@ install_tree
 lint_unit
 boot
 setup_units
-scenario1
-scenario2
-scenario3
-scenario4
-scenario5
-scenario6
+for n in 1 2 3 4 5 6; do
+	[[ " ${SUPTEST_ONLY:-$n} " == *" $n "* ]] && "scenario$n"
+done
 echo "total $(secs $(($(now_ms) - T_START))) s"
 echo "$PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]
