@@ -95,8 +95,39 @@ static void test_listen_parse(void)
 	CHECK(a.len == sizeof *s4);
 }
 
+/* --stop-delay: each refusal names the flag and says why. */
+static void test_stop_delay(void)
+{
+	char err[200];
+	long ms = -42;
+
+	CHECK(opt_stop_delay("5", &ms, err, sizeof err) == 0 && ms == 5000);
+	CHECK(opt_stop_delay("0", &ms, err, sizeof err) == 0 && ms == 0);
+	CHECK(opt_stop_delay("0.25", &ms, err, sizeof err) == 0 && ms == 250);
+	CHECK(opt_stop_delay("3600", &ms, err, sizeof err) == 0 &&
+	      ms == 3600000);
+	CHECK(opt_stop_delay("-1", &ms, err, sizeof err) == -1);
+	CHECK(!strcmp(err, "--stop-delay: '-1' is negative (0 means no delay)"));
+	CHECK(opt_stop_delay("-0.5", &ms, err, sizeof err) == -1);
+	CHECK(strstr(err, "is negative") != NULL);
+	CHECK(opt_stop_delay("3600.001", &ms, err, sizeof err) == -1);
+	CHECK(!strcmp(err, "--stop-delay: '3600.001' is over the limit of "
+		      "3600 seconds (an hour)"));
+	CHECK(opt_stop_delay("99999999999", &ms, err, sizeof err) == -1);
+	CHECK(strstr(err, "over the limit") != NULL);
+	CHECK(opt_stop_delay("abc", &ms, err, sizeof err) == -1);
+	CHECK(strstr(err, "--stop-delay: 'abc' is not a number") == err);
+	CHECK(opt_stop_delay("-x", &ms, err, sizeof err) == -1);
+	CHECK(strstr(err, "is not a number") != NULL);
+	CHECK(opt_stop_delay("", &ms, err, sizeof err) == -1);
+	CHECK(opt_stop_delay("0.0001", &ms, err, sizeof err) == -1);
+	CHECK(strstr(err, "finer than a millisecond") != NULL);
+	CHECK(ms == 3600000);	/* untouched by a refusal */
+}
+
 int main(void)
 {
+	test_stop_delay();
 	test_seconds();
 	test_long();
 	test_listen_parse();

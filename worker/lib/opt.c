@@ -3,6 +3,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #define OPT_SECONDS_MAX 86400L
@@ -52,6 +53,28 @@ const char *opt_seconds_why(int rc)
 	default:
 		return "is not a number of seconds (such as 5 or 0.5)";
 	}
+}
+
+/* A delay is how long a balancer needs to stop sending clients: seconds
+ * or minutes.  An hour is already more than any health check needs. */
+int opt_stop_delay(const char *s, long *ms, char *err, unsigned long errlen)
+{
+	const char *why = NULL;
+	long v = 0;
+	int rc = opt_seconds(s, &v);
+
+	if (s[0] == '-' && opt_seconds(s + 1, &v) != OPT_BAD)
+		why = "is negative (0 means no delay)";
+	else if (rc == OPT_TOO_BIG || (rc == 0 && v > OPT_STOP_DELAY_MAX * 1000))
+		why = "is over the limit of 3600 seconds (an hour)";
+	else if (rc != 0)
+		why = opt_seconds_why(rc);
+	if (why) {
+		snprintf(err, errlen, "--stop-delay: '%s' %s", s, why);
+		return -1;
+	}
+	*ms = v;
+	return 0;
 }
 
 int opt_long(const char *s, long min, long max, long *out)

@@ -11,6 +11,12 @@ int opt_seconds(const char *s, long *ms);
 /* "is not a number of seconds", ... for a result of opt_seconds. */
 const char *opt_seconds_why(int rc);
 
+/* --stop-delay SECONDS, for both programs: opt_seconds, at most
+ * OPT_STOP_DELAY_MAX seconds.  Returns 0, or -1 with the line to print
+ * (naming the flag, the same from both) in err. */
+#define OPT_STOP_DELAY_MAX 3600L
+int opt_stop_delay(const char *s, long *ms, char *err, unsigned long errlen);
+
 /* Milliseconds printed as seconds: printf(OPT_MS_FMT, OPT_MS_ARGS(ms)). */
 #define OPT_MS_FMT "%ld.%03ld"
 #define OPT_MS_ARGS(ms) (long)(ms) / 1000, (long)(ms) % 1000
