@@ -135,7 +135,8 @@ static void conn_on_head(struct conn *c)
 	struct conn_ctx *x = c->ctx;
 	int left;
 
-	switch (request_begin(&c->req, &conn_req, x->draining, x->loop->now)) {
+	switch (request_begin(&c->req, &conn_req, x->draining || x->delaying,
+			      x->loop->now)) {
 	case REQUEST_FAILED:
 		c->state = CONN_ANSWER;
 		break;
@@ -232,7 +233,9 @@ static enum fate conn_fate(const struct conn *c)
 	struct fate_facts f = {
 		.keep_alive = c->req.keep_alive,
 		.error = c->req.route.status >= 400,
-		.draining = c->ctx->draining != 0,
+		/* The delay closes each answered connection as a drain
+		 * does, so that its client reconnects elsewhere. */
+		.draining = c->ctx->draining || c->ctx->delaying,
 		.next_begun = inbuf_len(&c->in) > 0,
 		.peer_closing = c->req.peer_closing,
 		.quiet = !c->readable,
@@ -331,7 +334,8 @@ static void conn_send(struct conn *c)
 static int conn_step_answer(struct conn *c)
 {
 	conn_skip_empty_lines(c);
-	if (c->ctx->draining && c->readable && inbuf_len(&c->in) == 0) {
+	if ((c->ctx->draining || c->ctx->delaying) && c->readable &&
+	    inbuf_len(&c->in) == 0) {
 		(void)conn_fill(c);	/* at EOF, nothing has begun */
 		conn_skip_empty_lines(c);
 	}

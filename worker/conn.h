@@ -85,6 +85,8 @@ struct conn_ctx {
 	int nodelay;		/* set TCP_NODELAY (the listener does not
 				   pass it on) */
 	int draining;		/* drain steps 2 to 4 apply */
+	int delaying;		/* a stop delay: /healthz 503, answers close
+				   (phase.h) */
 	/* The last client taken, while it has not spoken: the server sets
 	 * it; when that client speaks (spoke 1) or goes without a word
 	 * (spoke 0), newest is cleared and heard(arg, spoke) runs. */

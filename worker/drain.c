@@ -13,8 +13,10 @@
 #include "lib/listen.h"
 #include "lib/log.h"
 #include "lib/notify.h"
+#include "lib/opt.h"
 #include "lib/sig.h"
 #include "peer.h"
+#include "phase.h"
 #include "server.h"
 
 /* Step 1.  Only the owner of a socket closes its door (listen.h): a
@@ -73,8 +75,12 @@ void drain_start(struct server *s)
 {
 	struct conn *c, *next;
 
+	if (s->phase == PHASE_SERVING)
+		notify_send("STOPPING=1");	/* a delay has said it */
+	loop_timer_stop(&s->loop, &s->delay_timer);
+	s->phase = PHASE_DRAINING;
+	s->conns.delaying = 0;
 	s->conns.draining = 1;
-	notify_send("STOPPING=1");
 	if (s->listener.fd >= 0)
 		drain_stop_accepting(s);
 	for (c = s->conns.list; c; c = next) {
@@ -87,6 +93,60 @@ void drain_start(struct server *s)
 		log_err("cannot arm the drain timer: out of memory");
 		s->exit_status = 1;
 		loop_stop(&s->loop);
+	}
+}
+
+static void drain_now(struct server *s, const char *why)
+{
+	log_info("%s: draining (%ld connection%s, %ld event%s)", why,
+		 s->conns.count, s->conns.count == 1 ? "" : "s", s->events.n,
+		 s->events.n == 1 ? "" : "s");
+	drain_start(s);
+}
+
+static void drain_on_delay_over(struct timer *t)
+{
+	struct server *s = container_of(t, struct server, delay_timer);
+
+	if (phase_decide(s->phase, PHASE_EV_DELAY_OVER, s->cfg.stop_delay_ms) ==
+	    PHASE_DO_DRAIN)
+		drain_now(s, "the stop delay is over");
+}
+
+/* Lame duck (phase.h): serving on, but telling balancers and keep-alive
+ * clients to go elsewhere. */
+static void drain_delay(struct server *s, int sig)
+{
+	s->phase = PHASE_DELAYING;
+	s->conns.delaying = 1;
+	notify_send("STOPPING=1");
+	log_info("%s: the drain begins in " OPT_MS_FMT " s (stop delay): "
+		 "serving on, /healthz 503, keep-alive answers close",
+		 sig_name(sig), OPT_MS_ARGS(s->cfg.stop_delay_ms));
+	s->delay_timer.fn = drain_on_delay_over;
+	if (loop_timer_in(&s->loop, &s->delay_timer,
+			  (uint64_t)s->cfg.stop_delay_ms) < 0)
+		drain_now(s, "cannot arm the delay timer (out of memory)");
+}
+
+static void drain_on_stop_signal(struct server *s, int sig)
+{
+	enum phase_event ev = sig == SIGINT ? PHASE_EV_INT : PHASE_EV_TERM;
+
+	switch (phase_decide(s->phase, ev, s->cfg.stop_delay_ms)) {
+	case PHASE_DO_DELAY:
+		drain_delay(s, sig);
+		break;
+	case PHASE_DO_DRAIN:
+		drain_now(s, sig_name(sig));
+		break;
+	case PHASE_DO_IGNORE:
+		log_info("%s: already %s, ignored", sig_name(sig),
+			 s->phase == PHASE_DELAYING ? "in the stop delay" :
+			 "draining");
+		break;
+	case PHASE_DO_NOTHING:
+		break;
 	}
 }
 
@@ -112,16 +172,7 @@ static void drain_on_signal(struct watcher *w, uint32_t events)
 				 (int)si.ssi_pid);
 			continue;
 		}
-		if (s->conns.draining) {
-			log_info("%s: already draining, ignored",
-				 sig_name(sig));
-			continue;
-		}
-		log_info("%s: draining (%ld connection%s, %ld event%s)",
-			 sig_name(sig), s->conns.count,
-			 s->conns.count == 1 ? "" : "s", s->events.n,
-			 s->events.n == 1 ? "" : "s");
-		drain_start(s);
+		drain_on_stop_signal(s, sig);
 	}
 }
 

@@ -1,4 +1,5 @@
-/* drain: the graceful stop of SIGTERM and SIGINT (SPEC, worker(8), Drain). */
+/* drain: the graceful stop of SIGTERM and SIGINT (worker(8), Drain), and
+ * the stop delay before it (phase.h). */
 #ifndef DRAIN_H
 #define DRAIN_H
 

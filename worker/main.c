@@ -40,6 +40,7 @@ static const struct option long_options[] = {
 	{ "idle-timeout", required_argument, NULL, OPT_IDLE_TIMEOUT },
 	{ "idle-grace", required_argument, NULL, OPT_IDLE_GRACE },
 	{ "max-events", required_argument, NULL, OPT_MAX_EVENTS },
+	{ "stop-delay", required_argument, NULL, 's' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -54,8 +55,8 @@ static void usage(FILE *f)
 		"[--max-connections N]\n"
 		"              [--header-timeout SECONDS] "
 		"[--idle-timeout SECONDS]\n"
-		"              [--idle-grace SECONDS] [--max-events N] [-q | -v]\n"
-		"              [-h] [-V]\n"
+		"              [--idle-grace SECONDS] [--max-events N]\n"
+		"              [-s SECONDS] [-q | -v] [-h] [-V]\n"
 		"  -p, --port [ADDR:]PORT     listen there unless a socket is "
 		"passed (8888)\n"
 		"  -d, --drain-timeout SECS   how long a drain may take (5)\n"
@@ -65,6 +66,9 @@ static void usage(FILE *f)
 		"      --idle-timeout SECS    close idle keep-alive (60)\n"
 		"      --idle-grace SECS      draining, how long an idle one may\n"
 		"                             still send a request (0.5)\n"
+		"  -s, --stop-delay SECS      on SIGTERM/SIGQUIT, serve on this "
+		"long,\n"
+		"                             /healthz 503, before the drain (0)\n"
 		"  -q, --quiet / -v, --verbose  less / more logging\n"
 		"  -h, --help / -V, --version\n");
 }
@@ -90,10 +94,11 @@ static int seconds_flag(const char *name, const char *arg, long *ms)
 /* Returns -1 to go on, else the exit status (0 after --help/--version). */
 static int parse_options(int argc, char **argv, struct options *o)
 {
+	char err[200];
 	int ch;
 	long ms;
 
-	while ((ch = getopt_long(argc, argv, "p:d:qvhV", long_options,
+	while ((ch = getopt_long(argc, argv, "p:d:s:qvhV", long_options,
 				 NULL)) != -1) {
 		switch (ch) {
 		case 'p':
@@ -103,6 +108,11 @@ static int parse_options(int argc, char **argv, struct options *o)
 			if (seconds_flag("--drain-timeout", optarg,
 					 &o->cfg.drain_timeout_ms) < 0)
 				goto usage;
+			break;
+		case 's':
+			if (opt_stop_delay(optarg, &o->cfg.stop_delay_ms, err,
+					   sizeof err) < 0)
+				return usage_error("%s", err);
 			break;
 		case OPT_HEADER_TIMEOUT:
 		case OPT_IDLE_TIMEOUT:

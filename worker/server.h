@@ -8,9 +8,11 @@
 #include "conn.h"
 #include "event.h"
 #include "loop.h"
+#include "phase.h"
 
 struct server_config {
 	long drain_timeout_ms;
+	long stop_delay_ms;	/* --stop-delay: 0, none */
 	struct conn_limits conn;
 	long max_connections;
 	long max_events;	/* background events pending at once */
@@ -52,6 +54,8 @@ struct server {
 	int exclusive;			/* watched with EPOLLEXCLUSIVE */
 	int reserve_fd;			/* spent to refuse a client at EMFILE */
 	int exit_status;
+	enum phase phase;
+	struct timer delay_timer;	/* the end of a stop delay */
 	struct timer drain_timer;
 	unsigned long refused;		/* at --max-connections */
 	time_t started;
