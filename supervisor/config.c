@@ -13,7 +13,8 @@
 
 static const char usage_text[] =
 "usage: supervisor [-p [ADDR:]PORT]... [-w N] [-f SECONDS] [-d SECONDS]\n"
-"                  [-k SECONDS] [-W PATH] [-r notify|exec] [-t SECONDS]\n"
+"                  [-k SECONDS] [-s SECONDS] [-W PATH] [-r notify|exec]\n"
+"                  [-t SECONDS]\n"
 "                  [--stop-signal SIG] [-u NAME] [-q | -v] [-h] [-V]\n"
 "                  [-- COMMAND [ARG]...]\n";
 
@@ -28,6 +29,8 @@ static const char help_text[] =
 "  -d, --drain-timeout SECONDS  handed to every worker (default 5)\n"
 "  -k, --kill-timeout SECONDS after SIGTERM, wait this long, then SIGKILL\n"
 "                             (default: drain timeout + 5)\n"
+"  -s, --stop-delay SECONDS   on SIGTERM/SIGQUIT, serve on this long (for a\n"
+"                             load balancer to notice), then stop (default 0)\n"
 "  -W, --worker PATH          the worker program, given --drain-timeout and\n"
 "                             -q/-v (default: worker beside this binary,\n"
 "                             ../worker/worker, then PATH)\n"
@@ -52,6 +55,7 @@ static const struct option config_options[] = {
 	{ "fail-after", required_argument, NULL, 'f' },
 	{ "drain-timeout", required_argument, NULL, 'd' },
 	{ "kill-timeout", required_argument, NULL, 'k' },
+	{ "stop-delay", required_argument, NULL, 's' },
 	{ "worker", required_argument, NULL, 'W' },
 	{ "ready", required_argument, NULL, 'r' },
 	{ "ready-timeout", required_argument, NULL, 't' },
@@ -123,6 +127,8 @@ static int config_seconds(const char *name, const char *arg, long *ms)
 
 static int config_option(struct config *c, int opt, const char *arg)
 {
+	char msg[200];
+
 	switch (opt) {
 	case 'p':
 		return config_add_port(c, arg);
@@ -137,6 +143,10 @@ static int config_option(struct config *c, int opt, const char *arg)
 		return config_seconds("--drain-timeout", arg, &c->drain_ms);
 	case 'k':
 		return config_seconds("--kill-timeout", arg, &c->kill_ms);
+	case 's':
+		if (opt_stop_delay(arg, &c->stop_delay_ms, msg, sizeof msg) < 0)
+			return config_usage_error("%s", msg);
+		return 0;
 	case 'W':
 		if (arg[0] == '\0')
 			return config_usage_error("--worker: %s", "empty path");
@@ -192,7 +202,7 @@ int config_parse(struct config *c, int argc, char **argv)
 	opterr = 0;
 	/* "+": the options end at the first word that is none, so that a
 	 * COMMAND's own flags are never taken for ours. */
-	while ((opt = getopt_long(argc, argv, "+:p:w:f:d:k:W:r:t:u:qvhV",
+	while ((opt = getopt_long(argc, argv, "+:p:w:f:d:k:s:W:r:t:u:qvhV",
 				  config_options, NULL)) != -1) {
 		if (opt == 'h') {
 			fputs(usage_text, stdout);
@@ -236,5 +246,9 @@ int config_parse(struct config *c, int argc, char **argv)
 	}
 	if (c->kill_ms < 0)
 		c->kill_ms = c->drain_ms + 5000;
+	/* A built-in worker given --stop-delay takes SIGTERM for the start
+	 * of its delay: the drain, and a retirement, are asked by SIGINT. */
+	if (c->stop_delay_ms > 0 && !c->command)
+		c->stop_signal = SIGINT;
 	return CONFIG_GO_ON;
 }

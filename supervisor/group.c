@@ -14,21 +14,32 @@
 
 enum group_do {
 	DO_NOTHING, DO_STOP, DO_BROKEN, DO_FAIL, DO_NOTE, DO_RUN, DO_LATE,
-	DO_ROLL, DO_KILL, DO_IGNORE, DO_CLOSE, DO_LAST, DO_SWEEP,
+	DO_ROLL, DO_KILL, DO_IGNORE, DO_CLOSE, DO_LAST, DO_SWEEP, DO_DELAY,
+	DO_DRAIN,
 };
 
-static const enum group_do group_table[GROUP_NEVENTS][4] = {
-	/*                   STARTING    RUNNING     STOPPING    KILLING */
-	[GROUP_EV_TERM]   = { DO_STOP,    DO_STOP,    DO_IGNORE,  DO_IGNORE },
-	[GROUP_EV_INT]    = { DO_STOP,    DO_STOP,    DO_KILL,    DO_IGNORE },
-	[GROUP_EV_FAIL]   = { DO_FAIL,    DO_FAIL,    DO_NOTE,    DO_NOTE },
-	[GROUP_EV_READY]  = { DO_RUN,     DO_NOTHING, DO_NOTHING, DO_NOTHING },
-	[GROUP_EV_TIMER]  = { DO_LATE,    DO_NOTHING, DO_KILL,    DO_NOTHING },
-	[GROUP_EV_ROLL]   = { DO_ROLL,    DO_ROLL,    DO_IGNORE,  DO_IGNORE },
-	[GROUP_EV_BROKEN] = { DO_BROKEN,  DO_NOTHING, DO_NOTHING, DO_NOTHING },
-	[GROUP_EV_EMPTY]  = { DO_CLOSE,   DO_CLOSE,   DO_LAST,    DO_CLOSE },
-	[GROUP_EV_REAPED] = { DO_NOTHING, DO_NOTHING, DO_SWEEP,   DO_SWEEP },
-	[GROUP_EV_STUCK]  = { DO_KILL,    DO_KILL,    DO_KILL,    DO_KILL },
+static const enum group_do group_table[GROUP_NEVENTS][GROUP_NSTATES] = {
+	/*          STARTING    RUNNING     DELAYING    STOPPING    KILLING */
+	[GROUP_EV_TERM] =
+		{ DO_DELAY,   DO_DELAY,   DO_IGNORE,  DO_IGNORE,  DO_IGNORE },
+	[GROUP_EV_INT] =
+		{ DO_STOP,    DO_STOP,    DO_DRAIN,   DO_KILL,    DO_IGNORE },
+	[GROUP_EV_FAIL] =
+		{ DO_FAIL,    DO_FAIL,    DO_FAIL,    DO_NOTE,    DO_NOTE },
+	[GROUP_EV_READY] =
+		{ DO_RUN,     DO_NOTHING, DO_NOTHING, DO_NOTHING, DO_NOTHING },
+	[GROUP_EV_TIMER] =
+		{ DO_LATE,    DO_NOTHING, DO_DRAIN,   DO_KILL,    DO_NOTHING },
+	[GROUP_EV_ROLL] =
+		{ DO_ROLL,    DO_ROLL,    DO_IGNORE,  DO_IGNORE,  DO_IGNORE },
+	[GROUP_EV_BROKEN] =
+		{ DO_BROKEN,  DO_NOTHING, DO_NOTHING, DO_NOTHING, DO_NOTHING },
+	[GROUP_EV_EMPTY] =
+		{ DO_CLOSE,   DO_CLOSE,   DO_CLOSE,   DO_LAST,    DO_CLOSE },
+	[GROUP_EV_REAPED] =
+		{ DO_NOTHING, DO_NOTHING, DO_NOTHING, DO_SWEEP,   DO_SWEEP },
+	[GROUP_EV_STUCK] =
+		{ DO_KILL,    DO_KILL,    DO_KILL,    DO_KILL,    DO_KILL },
 };
 
 void group_init(struct group *g, const struct config *c, struct kids *t,
@@ -53,6 +64,11 @@ int group_up(const struct group *g)
 	return g->state == GROUP_STARTING || g->state == GROUP_RUNNING;
 }
 
+int group_serving(const struct group *g)
+{
+	return group_up(g) || g->state == GROUP_DELAYING;
+}
+
 static void group_close(struct group *g)
 {
 	for (size_t i = 0; i < g->nlisten; i++)
@@ -67,16 +83,11 @@ static void group_kill(struct group *g)
 	orphans_signal(g->orphans, g->kids, SIGKILL);
 }
 
-/* why: the cause, for the log and `systemctl status`. */
-static void group_stop(struct group *g, const char *why)
+/* The stop proper, at once or after the stop delay: the doors close and
+ * every child and orphan is asked to stop; the kill timeout runs. */
+static void group_drain(struct group *g)
 {
-	char status[300];
-
 	g->state = GROUP_STOPPING;
-	rollout_feed(g->ro, ROLL_EV_STOP, 0, 0);
-	log_notice("stopping: %s", why);
-	snprintf(status, sizeof status, "stopping: %s", why);
-	status_send("STOPPING=1", status);
 	/* Before any worker is asked to stop. */
 	stop_close_doors(g->listen_fds, g->nlisten);
 	stop_all(g->kids, g->cfg->stop_signal);
@@ -84,6 +95,35 @@ static void group_stop(struct group *g, const char *why)
 	g->deadline_ms = (long)clock_ms() + g->cfg->kill_ms;
 	if (g->cfg->kill_ms == 0)
 		group_kill(g);
+}
+
+/* Lame duck: a balancer goes on sending clients for a while after it
+ * was told to stop this instance; they are served meanwhile. */
+static void group_delay(struct group *g)
+{
+	g->state = GROUP_DELAYING;
+	log_notice("the stop begins in " OPT_MS_FMT " seconds (--stop-delay): "
+		   "the workers serve on%s", OPT_MS_ARGS(g->cfg->stop_delay_ms),
+		   g->cfg->command ? "" : ", /healthz answers 503");
+	if (!g->cfg->command)
+		stop_lame(g->kids);
+	g->deadline_ms = (long)clock_ms() + g->cfg->stop_delay_ms;
+}
+
+/* why: the cause, for the log and `systemctl status`; may_delay: a stop
+ * asked by SIGTERM or SIGQUIT, which the stop delay holds back. */
+static void group_stop(struct group *g, const char *why, int may_delay)
+{
+	char status[300];
+
+	rollout_feed(g->ro, ROLL_EV_STOP, 0, 0);
+	log_notice("stopping: %s", why);
+	snprintf(status, sizeof status, "stopping: %s", why);
+	status_send("STOPPING=1", status);
+	if (may_delay && g->cfg->stop_delay_ms > 0)
+		group_delay(g);
+	else
+		group_drain(g);
 }
 
 /* Every worker is ready: tell the service manager, with a status line. */
@@ -111,7 +151,7 @@ static void group_late(struct group *g)
 				(int)k->pid, OPT_MS_ARGS(g->cfg->ready_ms));
 	}
 	g->status = 1;	/* a start-up failure */
-	group_stop(g, "a worker was not ready in time");
+	group_stop(g, "a worker was not ready in time", 0);
 }
 
 /* A server that stops serving unasked has failed, even with status 0. */
@@ -122,8 +162,14 @@ static void group_fail(struct group *g, const struct kid *k, int code)
 	g->status = code ? code : 1;
 	snprintf(why, sizeof why, "%s pid=%d ended while the group was %s",
 		 k->name, (int)k->pid,
-		 g->state == GROUP_STARTING ? "starting" : "running");
-	group_stop(g, why);
+		 g->state == GROUP_STARTING ? "starting" :
+		 g->state == GROUP_DELAYING ? "in its stop delay" : "running");
+	if (g->state != GROUP_DELAYING) {
+		group_stop(g, why, 0);
+		return;
+	}
+	log_warn("the stop delay ends now: %s", why);	/* STOPPING=1 sent */
+	group_drain(g);
 }
 
 static void group_roll(struct group *g, const struct group_cause *c)
@@ -148,11 +194,18 @@ void group_on(struct group *g, enum group_event ev,
 	case DO_NOTHING:
 		break;
 	case DO_STOP:
-		group_stop(g, sig_name(c->sig));
+	case DO_DELAY:
+		group_stop(g, sig_name(c->sig), group_table[ev][g->state] ==
+						DO_DELAY);
+		break;
+	case DO_DRAIN:
+		log_notice("the stop delay ends: %s", ev == GROUP_EV_INT ?
+			   "SIGINT" : "its time is up");
+		group_drain(g);
 		break;
 	case DO_BROKEN:
 		g->status = 1;	/* whatever the others do */
-		group_stop(g, "start-up failure");
+		group_stop(g, "start-up failure", 0);
 		break;
 	case DO_FAIL:
 		group_fail(g, c->k, c->code);
@@ -180,6 +233,7 @@ void group_on(struct group *g, enum group_event ev,
 		break;
 	case DO_IGNORE:
 		log_info("%s ignored: %s", sig_name(c->sig),
+			 g->state == GROUP_DELAYING ? "in the stop delay" :
 			 ev == GROUP_EV_ROLL ? "stopping" : "already stopping");
 		break;
 	case DO_CLOSE:

@@ -4,17 +4,17 @@
  * the exit status.  loop.c reads each event; this table decides, and the
  * code follows it:
  *
- *   event \ state    STARTING   RUNNING   STOPPING   KILLING
- *   TERM, QUIT       STOP       STOP      ignored    ignored
- *   INT              STOP       STOP      KILL       ignored
- *   a child fails    FAIL       FAIL      NOTE       NOTE
- *   last READY=1     RUN        -         -          -
- *   timer            LATE       -         KILL       -
- *   HUP, TTIN, TTOU  ROLL       ROLL      ignored    ignored
- *   cannot start     STOP, 1    -         -          -
- *   no child left    CLOSE      CLOSE     LAST       CLOSE
- *   a reap           -          -         SWEEP      SWEEP
- *   the wait fails   KILL       KILL      KILL       KILL
+ *   event \ state    STARTING  RUNNING  DELAYING  STOPPING  KILLING
+ *   TERM, QUIT       DELAY     DELAY    ignored   ignored   ignored
+ *   INT              STOP      STOP     DRAIN     KILL      ignored
+ *   a child fails    FAIL      FAIL     FAIL      NOTE      NOTE
+ *   last READY=1     RUN       -        -         -         -
+ *   timer            LATE      -        DRAIN     KILL      -
+ *   HUP, TTIN, TTOU  ROLL      ROLL     ignored   ignored   ignored
+ *   cannot start     STOP, 1   -        -         -         -
+ *   no child left    CLOSE     CLOSE    CLOSE     LAST      CLOSE
+ *   a reap           -         -        -         SWEEP     SWEEP
+ *   the wait fails   KILL      KILL     KILL      KILL      KILL
  *
  * "A child fails": a worker or the failing child ends unasked (the ends of
  * new and retiring workers are roll.h's, never this table's), seen only
@@ -25,10 +25,16 @@
  * the status if none is set yet.  RUN: -> RUNNING, READY=1 upward, and
  * the roll may begin what it kept.  LATE: the ready timeout ran out: each
  * worker not ready is named, status 1, then STOP.  ROLL: the request goes
- * to the roll (which keeps it while STARTING).  STOP: -> STOPPING, the
- * roll ends, STOPPING=1 upward, the drop filter on every listening socket,
- * then the stop signal to every worker, SIGTERM to the failing child and
- * to every adopted orphan, the kill timer armed.  KILL: -> KILLING,
+ * to the roll (which keeps it while STARTING).  STOP: the roll ends,
+ * STOPPING=1 upward, then DRAIN.  DRAIN (group_drain): -> STOPPING, the
+ * drop filter on every listening socket, then the stop signal to every
+ * worker, SIGTERM to the failing child and to every adopted orphan, the
+ * kill timer armed.  DELAY: STOP, but with --stop-delay D the DRAIN
+ * waits: -> DELAYING, SIGTERM to each built-in worker (which starts its
+ * own delay: /healthz 503, answers close), the timer armed for D; the
+ * workers serve on, and a program after -- and the failing child are
+ * told nothing until the DRAIN.  FAIL while DELAYING: its status, then
+ * DRAIN.  KILL: -> KILLING,
  * SIGKILL to each live child's process group and to every orphan.  CLOSE:
  * the listening sockets are closed, nobody is left to serve them.  SWEEP:
  * the orphans adopted meanwhile (a reaped process's children) get SIGTERM
@@ -50,7 +56,8 @@
 #include "rollout.h"
 
 enum group_state {
-	GROUP_STARTING, GROUP_RUNNING, GROUP_STOPPING, GROUP_KILLING
+	GROUP_STARTING, GROUP_RUNNING, GROUP_DELAYING, GROUP_STOPPING,
+	GROUP_KILLING, GROUP_NSTATES
 };
 
 enum group_event {
@@ -84,7 +91,8 @@ struct group {
 	int *listen_fds;	/* ours for the group's life, one per port */
 	size_t nlisten;
 	long started_ms;	/* when the start began (monotonic) */
-	long deadline_ms;	/* the ready timeout, then the kill timeout */
+	long deadline_ms;	/* the ready timeout, the stop delay's end,
+				   then the kill timeout */
 	int status;		/* -1 until a failure decides it */
 };
 
@@ -95,6 +103,8 @@ void group_init(struct group *g, const struct config *c, struct kids *t,
 void group_begin(struct group *g, int *fds);
 /* STARTING or RUNNING: not asked to stop yet. */
 int group_up(const struct group *g);
+/* Up, or in the stop delay: the workers serve, and one that ends fails. */
+int group_serving(const struct group *g);
 void group_on(struct group *g, enum group_event ev,
 	      const struct group_cause *c);
 /* The loop is over: the sockets closed, the exit status logged and

@@ -119,13 +119,13 @@ static void loop_child_ended(struct loop *l, struct kid *k, int ws)
 	}
 	/* An end unasked, or not clean, shows at warning: -q and
 	 * journalctl -p warning see every crash. */
-	log_msg(group_up(g) || !c.clean ? LOG_LEVEL_WARN : LOG_LEVEL_INFO,
+	log_msg(group_serving(g) || !c.clean ? LOG_LEVEL_WARN : LOG_LEVEL_INFO,
 		"%s pid=%d %s", k->name, (int)k->pid, how);
 	/* A stop that was asked for, its signal pending while the child's
 	 * exit came in (systemd's KillMode=control-group signals every
 	 * process at once), is not the child's failure.  A request read
 	 * here is kept: nothing starts before the reap is done. */
-	if (group_up(g))
+	if (group_serving(g))
 		loop_read_signals(l, 0);
 	if (k->role != KID_NEW)
 		group_on(g, GROUP_EV_FAIL, &c);

@@ -219,6 +219,16 @@ int spawn_prepare(struct spawn_plan *p, const struct config *c,
 	p->argv[k++] = p->worker;
 	p->argv[k++] = "--drain-timeout";
 	p->argv[k++] = p->drain;
+	if (c->stop_delay_ms > 0) {
+		/* A second more: the supervisor ends the delay (SIGINT), the
+		 * worker's own timer is a backstop only. */
+		long ms = c->stop_delay_ms + 1000;
+		if (ms > OPT_STOP_DELAY_MAX * 1000)
+			ms = OPT_STOP_DELAY_MAX * 1000;
+		snprintf(p->delay, sizeof p->delay, OPT_MS_FMT, OPT_MS_ARGS(ms));
+		p->argv[k++] = "--stop-delay";
+		p->argv[k++] = p->delay;
+	}
 	if (c->verbosity)
 		p->argv[k++] = c->verbosity < 0 ? "--quiet" : "--verbose";
 	p->argv[k] = NULL;

@@ -32,6 +32,7 @@ struct spawn_plan {
 	const char *want;	/* what to look up: -W, COMMAND, or NULL */
 	const char *self;	/* our argv[0] */
 	char drain[32];
+	char delay[32];		/* --stop-delay, the worker's backstop */
 };
 
 /* Resolves the worker and the user, builds argv and the environment;

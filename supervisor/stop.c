@@ -38,6 +38,15 @@ void stop_all(struct kids *t, int sig)
 	}
 }
 
+void stop_lame(struct kids *t)
+{
+	for (size_t i = 0; i < t->n; i++) {
+		struct kid *k = &t->k[i];
+		if (k->alive && (k->role == KID_WORKER || k->role == KID_NEW))
+			stop_ask(k, SIGTERM);
+	}
+}
+
 void stop_kill_all(struct kids *t)
 {
 	for (size_t i = 0; i < t->n; i++)

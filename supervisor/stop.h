@@ -16,6 +16,9 @@ void stop_ask(struct kid *k, int sig);
 void stop_retire(struct kid *k, int sig, long kill_ms);
 /* Every live child: sig, the failing child SIGTERM. */
 void stop_all(struct kids *t, int sig);
+/* SIGTERM to every live worker, new ones too: a built-in worker given
+ * --stop-delay begins its delay (the drain comes by SIGINT). */
+void stop_lame(struct kids *t);
 /* SIGKILL to every live child's process group. */
 void stop_kill_all(struct kids *t);
 /* The drop filter on each of the n listening sockets fds. */
