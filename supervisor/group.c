@@ -194,9 +194,10 @@ void group_on(struct group *g, enum group_event ev,
 	case DO_NOTHING:
 		break;
 	case DO_STOP:
+		group_stop(g, sig_name(c->sig), 0);
+		break;
 	case DO_DELAY:
-		group_stop(g, sig_name(c->sig), group_table[ev][g->state] ==
-						DO_DELAY);
+		group_stop(g, sig_name(c->sig), 1);
 		break;
 	case DO_DRAIN:
 		log_notice("the stop delay ends: %s", ev == GROUP_EV_INT ?
