@@ -239,6 +239,22 @@ start_delayed() {
 	[ "$status" -eq 0 ]
 }
 
+@test "SIGTTOU with a delay retires the newest worker with SIGINT: it drains at once" {
+	start_delayed 60
+	kill -TTIN "$SUP"
+	wait_until 20 workers_up 3
+	wait_until 10 logged '#3 pid=[0-9]* ready after'
+	kill -TTOU "$SUP"
+	wait_until 20 workers_up 2
+	cat "$LOG"
+	logged 'sent SIGINT to worker:[0-9]*#3 '
+	logged '#3: SIGINT: draining'
+	not_logged 'the drain begins in'
+	kill -INT "$SUP"
+	wait_exit "$SUP" 20
+	[ "$status" -eq 0 ]
+}
+
 @test "the worker alone with -s: SIGTERM serves on (503, close), SIGINT drains at once; the delay's own end drains" {
 	"$WORKER" -p "127.0.0.1:$PORT" -s 30 2>"$LOG" 3>&- &
 	WPID=$!
