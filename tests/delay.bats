@@ -207,7 +207,7 @@ start_delayed() {
 	[ "$status" -eq 0 ]
 	pid_gone "$stub"
 	grep -q 'sent SIGTERM to worker:.*pid='"$stub" "$LOG"
-	[ $(( $(log_ms 'sent SIGTERM to worker') - $(log_ms 'stopping: SIGTERM') )) -ge 1500 ]
+	[ $(( $(log_ms 'sent SIGTERM to worker') - $(log_ms 'stopping: SIGTERM') )) -ge 1450 ]	# ms: two clocks
 	not_logged 'sent SIGINT'
 }
 

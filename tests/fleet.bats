@@ -71,7 +71,9 @@ rollout_under_load() {
 	WRK_REQ=$(fleet_wrk_requests "$FLEET_DIR/wrk.out")
 	CLOSE_LINE=$(cat "$FLEET_DIR/close.out")
 	CLOSE_ERR=$(fleet_close_errors " $CLOSE_LINE")
-	echo "# figure: rollout ${DELAY:-without a delay}: keep-alive $WRK_ERR errors in $WRK_REQ requests; a connection per request $CLOSE_ERR errors in $(kv complete "$CLOSE_LINE") answers" >&3
+	CLOSE_MAX=$(kv max_ms "$CLOSE_LINE")
+	CLOSE_MAX=${CLOSE_MAX%.*}
+	echo "# figure: rollout ${DELAY:-without a delay}: keep-alive $WRK_ERR errors in $WRK_REQ requests; a connection per request $CLOSE_ERR errors in $(kv complete "$CLOSE_LINE") answers, the slowest in $CLOSE_MAX ms" >&3
 	# The whole rollout happened under load.
 	[ $((t1 - t0)) -lt $((LOAD_S * 1000 - 500)) ]
 }
@@ -88,10 +90,15 @@ rollout_under_load() {
 	[ "$(grep -c 'the stop begins in 1.000 seconds' "$LOG")" -eq 2 ]
 }
 
-@test "the same rollout without a delay: clients see errors (the loss the delay prevents)" {
+@test "the same rollout without a delay: clients see errors, or a handshake dropped and retried (the harm the delay prevents)" {
 	DELAY=
 	rollout_under_load
 	[ "$WRK_REQ" -gt 1000 ]
 	fleet_all_up
-	[ $((WRK_ERR + CLOSE_ERR)) -gt 0 ]
+	# HAProxy goes on sending to the stopping server until two checks
+	# have failed: a request on a pooled connection the drain closes
+	# fails (how many depends on the race), and a new connection's SYN
+	# that the closed door dropped is sent again a second later (the
+	# kernel's first retransmission), by then to the next instance.
+	[ $((WRK_ERR + CLOSE_ERR)) -gt 0 ] || [ "$CLOSE_MAX" -ge 900 ]
 }
