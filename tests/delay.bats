@@ -207,7 +207,9 @@ start_delayed() {
 	[ "$status" -eq 0 ]
 	pid_gone "$stub"
 	grep -q 'sent SIGTERM to worker:.*pid='"$stub" "$LOG"
-	[ $(( $(log_ms 'sent SIGTERM to worker') - $(log_ms 'stopping: SIGTERM') )) -ge 1450 ]	# ms: two clocks
+	d=$(( $(log_ms 'sent SIGTERM to worker') - $(log_ms 'stopping: SIGTERM') ))
+	echo "told after $d ms"
+	[ "$d" -ge 1450 ]	# ms: two clocks
 	not_logged 'sent SIGINT'
 }
 
