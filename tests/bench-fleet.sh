@@ -23,6 +23,10 @@ note() { echo "bench-fleet: $*" >&2; }
 
 [ -x "$SUPERVISOR" ] || die "run make first"
 [ -x "$LOADCLIENT" ] || die "no $LOADCLIENT: run make bench"
+# The tests' helpers (free_port, wait_until, kv), as bats loads them.
+BATS_TEST_DIRNAME="$TOP/tests"
+# shellcheck source=tests/helpers.bash
+. "$TOP/tests/helpers.bash"
 # shellcheck source=tests/fleet.bash
 . "$TOP/tests/fleet.bash"
 NGINX=$(PATH=$PATH:/usr/sbin command -v nginx || true)
@@ -39,16 +43,6 @@ cleanup() {
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
-
-# A TCP port nothing listens on, below the ephemeral range.
-free_port() {
-	local lo p
-	read -r lo _ </proc/sys/net/ipv4/ip_local_port_range
-	while :; do
-		p=$((10000 + SRANDOM % (lo - 10000)))
-		ss -ltnH "( sport = :$p )" | grep -q . || { echo "$p"; return; }
-	done
-}
 
 nginx_conf() {	# DIR PORT
 	mkdir -p "$1/logs"
@@ -119,7 +113,7 @@ round() {
 	"$LOADCLIENT" close "$FLEET_LB" 16 $((LOAD_S * 1000)) \
 		>"$FLEET_DIR/close.out" &
 	CLIENTS+=($!)
-	fleet_wait 20 fleet_served_over 2000 || die "$KIND: no load"
+	wait_until 20 fleet_served_over 2000 || die "$KIND: no load"
 	sleep 1		# a second of steady state before the rollout
 	local t0=$SECONDS
 	fleet_rollout || die "$KIND: the rollout failed"
@@ -131,8 +125,8 @@ round() {
 	line=$(cat "$FLEET_DIR/close.out")
 	echo "$KIND $(fleet_wrk_errors "$FLEET_DIR/wrk.out")" \
 		"$(fleet_wrk_requests "$FLEET_DIR/wrk.out")" \
-		"$(fleet_close_errors " $line")" \
-		"$(v=${line#complete=}; echo "${v%% *}")" >>"$TMP/rounds"
+		"$(fleet_close_errors "$line")" \
+		"$(kv complete "$line")" >>"$TMP/rounds"
 	note "$KIND: wrk $(grep -E 'requests in|Non-2xx|Socket' "$FLEET_DIR/wrk.out" | tr -s ' \n' ' '); close: $line"
 	fleet_stop
 }

@@ -8,6 +8,7 @@
 # fleet_start_server NAME PORT, which starts one server in the background
 # and sets STARTED to the pid to signal, and fleet_stop_server NAME PID,
 # which asks it to stop (and waits for it, when it is no child of ours).
+# It uses helpers.bash (wait_until, pid_alive, kv), which both load.
 
 FLEET_HAPROXY=$(PATH=$PATH:/usr/sbin:/sbin command -v haproxy || true)
 FLEET_NAMES=(a b)
@@ -50,16 +51,6 @@ fleet_state() {
 fleet_up() { [ "$(fleet_state "$1")" = UP ]; }
 fleet_all_up() { fleet_up a && fleet_up b; }
 
-# fleet_wait SECONDS CMD...: poll CMD every 20 ms; 1 when time ran out.
-fleet_wait() {
-	local end=$((SECONDS + $1))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -le "$end" ] || return 1
-		sleep 0.02
-	done
-}
-
 # fleet_start: both servers and HAProxy, until HAProxy has both up.
 fleet_start() {
 	local i
@@ -68,7 +59,7 @@ fleet_start() {
 		FLEET_PID[${FLEET_NAMES[i]}]=$STARTED
 	done
 	fleet_haproxy
-	fleet_wait 20 fleet_all_up
+	wait_until 20 fleet_all_up
 }
 
 # fleet_rollout: each server in turn stopped, started again, up again.
@@ -79,7 +70,7 @@ fleet_rollout() {
 		fleet_stop_server "$name" "${FLEET_PID[$name]}" || return 1
 		fleet_start_server "$name" "${FLEET_PORTS[i]}"
 		FLEET_PID[$name]=$STARTED
-		fleet_wait 20 fleet_up "$name" || return 1
+		wait_until 20 fleet_up "$name" || return 1
 	done
 }
 
@@ -93,20 +84,11 @@ fleet_wrk_requests() { awk '/requests in/ { print $1 }' "$1"; }
 
 # fleet_close_errors LINE: what loadclient counts as lost, of its line.
 fleet_close_errors() {
-	local k v n=0
+	local k n=0
 	for k in truncated reset unanswered refused connect_timeout bad; do
-		v=${1##*" $k="}
-		n=$((n + ${v%% *}))
+		n=$((n + $(kv "$k" "$1")))
 	done
 	echo "$n"
-}
-
-# fleet_alive PID: running, not a zombie its parent has yet to reap.
-fleet_alive() {
-	local s
-	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
-	s=${s##*) }
-	[ "${s%% *}" != Z ]
 }
 
 # fleet_served: requests the backend has had so far (its stot).
@@ -132,7 +114,7 @@ fleet_stop() {
 	done
 	for p in "${FLEET_PID[@]}" ${FLEET_HAPROXY_PID:-}; do
 		for i in $(seq 100); do
-			fleet_alive "$p" || break
+			pid_alive "$p" || break
 			sleep 0.05
 		done
 		kill -KILL "$p" 2>/dev/null || true

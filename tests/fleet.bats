@@ -61,7 +61,7 @@ rollout_under_load() {
 	"$LOADCLIENT" close "$FLEET_LB" 4 $((LOAD_S * 1000)) \
 		>"$FLEET_DIR/close.out" 3>&- &
 	CLIENTS+=($!)
-	fleet_wait 20 fleet_served_over 2000	# the load is on
+	wait_until 20 fleet_served_over 2000	# the load is on
 	fleet_rollout
 	t1=$(date +%s%3N)
 	for p in "${CLIENTS[@]}"; do wait "$p"; done
@@ -70,7 +70,7 @@ rollout_under_load() {
 	WRK_ERR=$(fleet_wrk_errors "$FLEET_DIR/wrk.out")
 	WRK_REQ=$(fleet_wrk_requests "$FLEET_DIR/wrk.out")
 	CLOSE_LINE=$(cat "$FLEET_DIR/close.out")
-	CLOSE_ERR=$(fleet_close_errors " $CLOSE_LINE")
+	CLOSE_ERR=$(fleet_close_errors "$CLOSE_LINE")
 	CLOSE_MAX=$(kv max_ms "$CLOSE_LINE")
 	CLOSE_MAX=${CLOSE_MAX%.*}
 	echo "# figure: rollout ${DELAY:-without a delay}: keep-alive $WRK_ERR errors in $WRK_REQ requests; a connection per request $CLOSE_ERR errors in $(kv complete "$CLOSE_LINE") answers, the slowest in $CLOSE_MAX ms" >&3
