@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2153  # FLEET_DIR, FLEET_PORTS, FLEET_LB: the caller sets them
 # A fleet behind a load balancer, shared by tests/fleet.bats and
 # tests/bench-fleet.sh: HAProxy on a port of its own in front of two
 # servers, health-checked by GET /healthz every 100 ms (fall 2, rise 2)
