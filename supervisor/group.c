@@ -78,7 +78,7 @@ static void group_stop(struct group *g, const char *why)
 	snprintf(status, sizeof status, "stopping: %s", why);
 	status_send("STOPPING=1", status);
 	/* Before any worker is asked to stop. */
-	stop_close_doors(g->listen_fds, g->nlisten);
+	stop_close_doors(g->listen_fds, g->cfg->passed, g->nlisten);
 	stop_all(g->kids, g->cfg->stop_signal);
 	orphans_signal(g->orphans, g->kids, SIGTERM);
 	g->deadline_ms = (long)clock_ms() + g->cfg->kill_ms;
