@@ -80,15 +80,15 @@ static void listenfds_names(struct listenfds *lf, const char *names)
 int listenfds_read(struct listenfds *lf, char *err, size_t errlen)
 {
 	char pid_s[32] = "", count[32] = "", *names = NULL;
-	const char *v;
+	const char *v, *fds_v;
 	long pid, n;
 	int rc = 0;
 
 	memset(lf, 0, sizeof *lf);
 	if ((v = getenv("LISTEN_PID")))
 		snprintf(pid_s, sizeof pid_s, "%s", v);
-	if ((v = getenv("LISTEN_FDS")))
-		snprintf(count, sizeof count, "%s", v);
+	if ((fds_v = getenv("LISTEN_FDS")))
+		snprintf(count, sizeof count, "%s", fds_v);
 	if ((v = getenv("LISTEN_FDNAMES")) && !(names = strdup(v))) {
 		snprintf(err, errlen, "LISTEN_FDNAMES: %s", strerror(errno));
 		return -1;
@@ -96,7 +96,7 @@ int listenfds_read(struct listenfds *lf, char *err, size_t errlen)
 	unsetenv("LISTEN_PID");
 	unsetenv("LISTEN_FDS");
 	unsetenv("LISTEN_FDNAMES");
-	if (!pid_s[0] || !count[0])
+	if (!pid_s[0] || !fds_v)
 		goto out;
 	if (opt_long(pid_s, 1, 1L << 30, &pid) < 0) {
 		snprintf(err, errlen, "LISTEN_PID: '%s' is not a pid", pid_s);
