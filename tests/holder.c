@@ -2,7 +2,7 @@
  * systemd's socket activation or any LISTEN_FDS parent does, and then wants
  * it back.
  *
- *   holder [-r N] PORT PROGRAM [ARG]...
+ *   holder [-r N | -s] PORT PROGRAM [ARG]...
  *
  * Binds 127.0.0.1:PORT, runs PROGRAM with the socket as fd 3 (LISTEN_FDS=1,
  * LISTEN_PID), waits until it answers "GET /", sends it SIGTERM and reaps
@@ -14,7 +14,11 @@
  * With -r N, before that, N restarts: SIGTERM, reap, a request sent into
  * the accept queue while nobody serves it, PROGRAM run again on the same
  * socket; prints "restart K: exited N, queued request answered" (or
- * "... unanswered") once the new one answered the queued request. */
+ * "... unanswered") once the new one answered the queued request.
+ *
+ * With -s (for tests/bench-restart.sh), the restarts are asked for: one
+ * per SIGHUP, as above, until a SIGTERM, which ends with the checks
+ * above. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
@@ -97,7 +101,10 @@ static pid_t lend(int lfd, char **argv)
 	if (p != 0)
 		return p;
 	/* dup2 onto itself would keep close-on-exec. */
-	if (lfd == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(lfd, 3) < 0)
+	sigset_t none;
+	sigemptyset(&none);
+	if (sigprocmask(SIG_SETMASK, &none, NULL) < 0 ||
+	    (lfd == 3 ? fcntl(3, F_SETFD, 0) < 0 : dup2(lfd, 3) < 0))
 		_exit(126);
 	snprintf(pid, sizeof pid, "%d", (int)getpid());
 	setenv("LISTEN_PID", pid, 1);
@@ -147,18 +154,43 @@ static pid_t restart(int lfd, char **argv, pid_t worker, int k)
 	return worker;
 }
 
+/* -s: a restart per SIGHUP until SIGTERM; returns the worker or -1. */
+static pid_t restart_on_hup(int lfd, char **argv, pid_t worker,
+			    const sigset_t *set)
+{
+	int sig, k = 0;
+
+	while (worker > 0 && (sig = sigwaitinfo(set, NULL)) != SIGTERM)
+		if (sig == SIGHUP)
+			worker = restart(lfd, argv, worker, ++k);
+	return worker;
+}
+
 int main(int argc, char **argv)
 {
-	int lfd, one = 1, cfd, afd, restarts = 0;
+	int lfd, one = 1, cfd, afd, restarts = 0, on_hup = 0;
 	pid_t worker;
+	sigset_t set;
 
 	if (argc > 2 && !strcmp(argv[1], "-r")) {
 		restarts = atoi(argv[2]);
 		argv += 2;
 		argc -= 2;
+	} else if (argc > 1 && !strcmp(argv[1], "-s")) {
+		on_hup = 1;
+		argv++;
+		argc--;
 	}
 	if (argc < 3) {
-		fprintf(stderr, "usage: holder [-r N] PORT PROGRAM [ARG]...\n");
+		fprintf(stderr, "usage: holder [-r N | -s] PORT PROGRAM [ARG]...\n");
+		return 2;
+	}
+	/* Taken by sigwaitinfo; the programs get an empty mask. */
+	sigemptyset(&set);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGTERM);
+	if (on_hup && sigprocmask(SIG_BLOCK, &set, NULL) < 0) {
+		perror("holder: sigprocmask");
 		return 2;
 	}
 	addr.sin_family = AF_INET;
@@ -185,6 +217,8 @@ int main(int argc, char **argv)
 	for (int k = 1; k <= restarts; k++)
 		if ((worker = restart(lfd, argv + 2, worker, k)) < 0)
 			return 1;
+	if (on_hup && (worker = restart_on_hup(lfd, argv + 2, worker, &set)) < 0)
+		return 1;
 	printf("worker exited %d\n", stop(worker));
 	if ((cfd = dial()) < 0) {
 		printf("connect failed: %s\n", strerror(errno));
