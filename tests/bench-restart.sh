@@ -12,7 +12,8 @@
 # Each under 8 clients, keep-alive, then a new connection per request
 # (tests/loadclient.c), RESTARTS restarts 0.5 s apart; the errors of each
 # (refused, reset, closed with a request unanswered, truncated, timed
-# out, non-2xx) and the errors per restart.  Appends a table to
+# out, non-2xx) and the errors per restart; a client that connects during
+# the supervisor's restart waits in the queue: its wait is the max latency.  Appends a table to
 # bench-results.md.  Environment: BENCH_SUP_RESTARTS (10).
 set -euo pipefail
 
@@ -168,6 +169,7 @@ done
 
 cell() { echo "$(errors "${R[$1]}") / ${N[$1]}"; }
 per() { awk -v e="$(errors "${R[$1]}")" -v n="${N[$1]}" 'BEGIN { printf "%.2f", n ? e / n : 0 }'; }
+lat() { echo "$(kv p99_ms "${R[$1]}") / $(kv max_ms "${R[$1]}")"; }
 detail() { echo "refused $(kv refused "${R[$1]}"), reset $(kv reset "${R[$1]}"), unanswered $(kv unanswered "${R[$1]}"), timeouts $(kv connect_timeout "${R[$1]}")"; }
 {
 	echo
@@ -188,6 +190,7 @@ detail() { echo "refused $(kv refused "${R[$1]}"), reset $(kv reset "${R[$1]}"),
 		echo "| $label: errors per restart | $(per sup_$mode) | $(per stop_$mode) | $(per usr2_$mode) |"
 		echo "| $label: requests completed | $(kv complete "${R[sup_$mode]}") | $(kv complete "${R[stop_$mode]}") | $(kv complete "${R[usr2_$mode]}") |"
 		echo "| $label: of which | $(detail sup_$mode) | $(detail stop_$mode) | $(detail usr2_$mode) |"
+		echo "| $label: latency p99 / max, ms | $(lat sup_$mode) | $(lat stop_$mode) | $(lat usr2_$mode) |"
 	done
 } >"$TMP/table"
 [ -e "$OUT" ] || note "no $OUT yet (bench.sh writes it): the table goes to a new one"
