@@ -41,26 +41,33 @@ static int sockets_addresses(const struct listenfds *lf,
 	return 0;
 }
 
-/* A socket no --port names: one we stored ourselves leaves the store (a
- * --port dropped from the unit must not fail every restart); any other
+/* A socket no --port names: one we stored ourselves may leave the store
+ * (a --port dropped from the unit must not fail every restart); any other
  * is an error.  Returns 0 or -1. */
 static int sockets_unnamed(const struct passed_sock *s)
+{
+	struct listen_addr a;
+
+	(void)passed_addr(&s->ss, &a);
+	if (passed_is_ours(s->name, &s->ss))
+		return 0;
+	log_err("LISTEN_FDS: fd %d (%s, named '%s') is not named by any "
+		"--port", s->fd, a.text, s->name);
+	return -1;
+}
+
+/* Once the start is decided: out of the store, and closed. */
+static void sockets_unstore(const struct passed_sock *s)
 {
 	struct listen_addr a;
 	char msg[160];
 
 	(void)passed_addr(&s->ss, &a);
-	if (!passed_is_ours(s->name, &s->ss)) {
-		log_err("LISTEN_FDS: fd %d (%s, named '%s') is not named by any "
-			"--port", s->fd, a.text, s->name);
-		return -1;
-	}
 	log_warn("the stored socket %s is not named by any --port: removed "
 		 "from the descriptor store and closed", a.text);
 	snprintf(msg, sizeof msg, "FDSTOREREMOVE=1\nFDNAME=%s", s->name);
 	notify_send(msg);
 	close(s->fd);
-	return 0;
 }
 
 /* No --port: the ports are the passed sockets. */
@@ -88,6 +95,9 @@ static int sockets_match(struct config *c, const struct passed_sock *s,
 	for (size_t i = 0; i < n; i++)
 		if (port_of[i] < 0 && sockets_unnamed(&s[i]) < 0)
 			return -1;
+	for (size_t i = 0; i < n; i++)
+		if (port_of[i] < 0)
+			sockets_unstore(&s[i]);
 	for (size_t p = 0; p < c->nports; p++)
 		fds[p] = sock_of[p] < 0 ? -1 : s[sock_of[p]].fd;
 	return 0;
