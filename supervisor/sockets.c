@@ -65,7 +65,7 @@ static void sockets_unstore(const struct passed_sock *s)
 	(void)passed_addr(&s->ss, &a);
 	log_warn("the stored socket %s is not named by any --port: removed "
 		 "from the descriptor store and closed", a.text);
-	snprintf(msg, sizeof msg, "FDSTOREREMOVE=1\nFDNAME=%s", s->name);
+	snprintf(msg, sizeof msg, "FDSTOREREMOVE=1\nFDNAME=%s\n", s->name);
 	notify_send(msg);
 	close(s->fd);
 }
@@ -169,7 +169,9 @@ void sockets_store(struct config *c, const int *fds)
 		if (c->passed[i])
 			continue;	/* taken back: stored already */
 		passed_fdname(c->ports[i].text, name, sizeof name);
-		snprintf(msg, sizeof msg, "FDSTORE=1\nFDNAME=%s", name);
+		/* The final LF (sd_notify allows it) keeps the next datagram
+		 * on a line of its own for whoever reads them as a stream. */
+		snprintf(msg, sizeof msg, "FDSTORE=1\nFDNAME=%s\n", name);
 		if (notify_send_fd(msg, fds[i]) > 0) {
 			c->passed[i] = 1;
 			log_debug("%s: sent to the descriptor store as '%s'",
