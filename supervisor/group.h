@@ -26,7 +26,8 @@
  * the roll may begin what it kept.  LATE: the ready timeout ran out: each
  * worker not ready is named, status 1, then STOP.  ROLL: the request goes
  * to the roll (which keeps it while STARTING).  STOP: -> STOPPING, the
- * roll ends, STOPPING=1 upward, the drop filter on every listening socket,
+ * roll ends, STOPPING=1 upward, the drop filter on every listening socket
+ * the supervisor owns (not a passed or stored one: sockets.h),
  * then the stop signal to every worker, SIGTERM to the failing child and
  * to every adopted orphan, the kill timer armed.  KILL: -> KILLING,
  * SIGKILL to each live child's process group and to every orphan.  CLOSE:
