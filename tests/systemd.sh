@@ -23,7 +23,8 @@
 #   9. systemctl restart of the shipped unit under load (tests/loadclient.c,
 #      a new connection per request, then keep-alive): the sockets wait in
 #      systemd's descriptor store, so a new MainPID and 0 refused, 0 reset,
-#      0 unanswered; then systemctl stop: Result=success
+#      0 unanswered; the same across a failure and Restart=on-failure; then
+#      systemctl stop: Result=success
 #  10. the same through a .socket unit in front of a copy of the unit
 #
 # Needs root, systemd-container (systemd-nspawn), util-linux (nsenter) and,
@@ -751,17 +752,25 @@ scenario6() {
 	finish 6 "reload" "$u" "workers $before-> $after; $ok of $lines requests 200 across the reload; reloading seen, then active"
 }
 
-# restart_under_load UNIT PORT MODE: loadclient MODE (close: a new
+# restart_under_load UNIT PORT MODE [fail]: loadclient MODE (close: a new
 # connection per request; load: keep-alive) on PORT for 4 s, 8 clients,
-# `systemctl restart UNIT` one second in.  Appends "MODE: figures" to
-# NOTE and a bad line for any client error or an unchanged MainPID.
+# `systemctl restart UNIT` one second in, or with "fail" a failure: the
+# workers told to stop from outside, which the supervisor counts as a
+# failure (exit 1), and Restart=on-failure starts it again after
+# RestartSec=1s.  Appends "MODE: figures" to NOTE and a bad line for any
+# client error or an unchanged MainPID.
 restart_under_load() {
-	local u=$1 port=$2 mode=$3 out="$WORK/load.$1.$3" pid0 pid1 k v err=
+	local u=$1 port=$2 mode=$3 how=${4:-restart} pid0 pid1 k v err=
+	local out="$WORK/load.$1.$3.$how"
 	pid0=$(in_ct systemctl show -p MainPID --value "$u")
 	T=60 in_ct /opt/suptest/loadclient "$mode" "$port" 8 4000 >"$out" 2>&1 &
 	local client=$!
 	sleep 1
-	T=60 in_ct systemctl restart "$u" || bad "systemctl restart $u failed"
+	if [ "$how" = fail ]; then
+		in_ct pkill -TERM -P "$pid0" -x worker || bad "no worker of $pid0 to stop"
+	else
+		T=60 in_ct systemctl restart "$u" || bad "systemctl restart $u failed"
+	fi
 	wait "$client" || bad "loadclient $mode failed: $(cat "$out")"
 	pid1=$(in_ct systemctl show -p MainPID --value "$u")
 	[ "$pid1" != "$pid0" ] && [ "${pid1:-0}" != 0 ] ||
@@ -772,8 +781,8 @@ restart_under_load() {
 	done
 	v=$(sed -n 's/.*\bcomplete=\([0-9]*\).*/\1/p' "$out")
 	[ "${v:-0}" -gt 0 ] || err="$err complete=${v:-?}"
-	[ -z "$err" ] || bad "$mode across the restart:$err ($(cat "$out"))"
-	NOTE="$NOTE${NOTE:+ }$mode: $(grep -o 'complete=[0-9]* .*reset=[0-9]* unanswered=[0-9]* refused=[0-9]*' "$out");"
+	[ -z "$err" ] || bad "$mode across the $how:$err ($(cat "$out"))"
+	NOTE="$NOTE${NOTE:+ }$mode${4:+ after a failure}: $(grep -o 'complete=[0-9]* .*reset=[0-9]* unanswered=[0-9]* refused=[0-9]*' "$out");"
 }
 
 scenario9() {
@@ -785,9 +794,12 @@ scenario9() {
 	done
 	restart_under_load "$u" 8888 close
 	restart_under_load "$u" 8889 load
-	# The second and third supervisors took the stored sockets back.
+	restart_under_load "$u" 8888 close fail
+	# The three supervisors after the first took the stored sockets back.
 	j=$(in_ct journalctl -u "$u" --no-pager -o cat | grep -c 'serving \*:8888 on the passed socket')
-	[ "$j" -ge 2 ] || bad "the stored socket of 8888 taken back $j times (want 2)"
+	[ "$j" -ge 3 ] || bad "the stored socket of 8888 taken back $j times (want 3)"
+	show "$u"
+	[ "${P[NRestarts]:-0}" -eq 1 ] || bad "NRestarts=${P[NRestarts]-} after the failure (want 1)"
 	in_ct systemctl stop "$u" || bad "systemctl stop $u failed"
 	show "$u"
 	want Result success
