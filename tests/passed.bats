@@ -228,3 +228,20 @@ accept ok" ]
 	wait "$w" || true
 	refused "LISTEN_FDS: fd 3 is not listening (no listen(2) on it)$"
 }
+
+@test "worker(8) alone: the same checks, and one socket only" {
+	local p2
+	p2=$(free_port)
+	activate -l "127.0.0.1:$PORT" -l "127.0.0.1:$p2" "$WORKER"
+	wait_until 10 port_open "$PORT"
+	run curl -s --max-time 10 "http://127.0.0.1:$PORT/"
+	wait_exit "$SUP" 30
+	cat "$LOG"
+	[ "$status" -eq 1 ]
+	logged 'worker\[[0-9]*\]: LISTEN_FDS=2: a worker serves one socket$'
+	status=0
+	bash -c 'LISTEN_PID=$$ LISTEN_FDS=1 exec "$0" 3</dev/null' "$WORKER" \
+		2>"$LOG" || status=$?
+	[ "$status" -eq 1 ]
+	logged 'worker\[[0-9]*\]: LISTEN_FDS: fd 3 is not a socket$'
+}
