@@ -111,7 +111,8 @@ check-bats: all test-tools
 check-shape:
 	tests/shape.sh . 700
 
-check-systemd: all
+# Scenarios 9 and 10 run the load client inside the container.
+check-systemd: all $(B)/tests/loadclient
 	tests/systemd.sh
 
 check-valgrind: $(TOOLS)

@@ -241,6 +241,7 @@ int config_parse(struct config *c, int argc, char **argv)
 		return config_usage_error("%s", "--worker and a COMMAND after "
 					  "-- exclude each other");
 	if (c->nports == 0) {
+		c->ports_default = 1;	/* passed sockets replace them */
 		config_add_port(c, "8888");
 		config_add_port(c, "8889");
 	}

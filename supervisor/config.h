@@ -12,6 +12,11 @@
 struct config {
 	struct listen_addr ports[CONFIG_PORTS_MAX];
 	size_t nports;
+	int ports_default;	/* no --port given: 8888 and 8889 */
+	/* The socket of ports[i] came from outside (LISTEN_FDS) or went to
+	 * systemd's descriptor store: not ours to close the door of at the
+	 * stop.  Filled by sockets.c. */
+	unsigned char passed[CONFIG_PORTS_MAX];
 	long workers;		/* per port */
 	long fail_after_ms;	/* < 0: no failing child */
 	long drain_ms;

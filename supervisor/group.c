@@ -89,7 +89,7 @@ static void group_drain(struct group *g)
 {
 	g->state = GROUP_STOPPING;
 	/* Before any worker is asked to stop. */
-	stop_close_doors(g->listen_fds, g->nlisten);
+	stop_close_doors(g->listen_fds, g->cfg->passed, g->nlisten);
 	stop_all(g->kids, g->cfg->stop_signal);
 	orphans_signal(g->orphans, g->kids, SIGTERM);
 	g->deadline_ms = (long)clock_ms() + g->cfg->kill_ms;

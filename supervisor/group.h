@@ -27,7 +27,8 @@
  * worker not ready is named, status 1, then STOP.  ROLL: the request goes
  * to the roll (which keeps it while STARTING).  STOP: the roll ends,
  * STOPPING=1 upward, then DRAIN.  DRAIN (group_drain): -> STOPPING, the
- * drop filter on every listening socket, then the stop signal to every
+ * drop filter on every listening socket the supervisor owns (not a passed
+ * or stored one: sockets.h), then the stop signal to every
  * worker, SIGTERM to the failing child and to every adopted orphan, the
  * kill timer armed.  DELAY: STOP, but with --stop-delay D the DRAIN
  * waits: -> DELAYING, SIGTERM to each built-in worker (which starts its

@@ -5,29 +5,13 @@
 #include <unistd.h>
 
 #include "../worker/lib/fdlimit.h"
-#include "../worker/lib/listen.h"
 #include "../worker/lib/log.h"
 #include "../worker/lib/opt.h"
 #include "../worker/lib/stdfd.h"
 #include "config.h"
 #include "loop.h"
+#include "sockets.h"
 #include "spawn.h"
-
-static int main_open_ports(struct config *c, int *fds)
-{
-	char err[256];
-
-	for (size_t i = 0; i < c->nports; i++) {
-		fds[i] = listen_open(&c->ports[i], err, sizeof err);
-		if (fds[i] < 0) {
-			log_err("%s", err);
-			while (i-- > 0)
-				close(fds[i]);
-			return -1;
-		}
-	}
-	return 0;
-}
 
 /* Every child costs a pidfd for its life, and its start a status pipe for
  * a moment; a rolling restart runs one child more.  Checked before the
@@ -84,6 +68,8 @@ int main(int argc, char **argv)
 		return 1;	/* nowhere to say so */
 	log_init("supervisor", c.verbosity);
 	long limit = fdlimit_raise();
+	if ((rc = sockets_take(&c, fds)) != 0)
+		return rc;
 	if (loop_init(&l, &c) < 0)
 		return 1;
 	if (spawn_prepare(&plan, &c, argv[0], l.rx.name, err, sizeof err) < 0) {
@@ -96,8 +82,9 @@ int main(int argc, char **argv)
 			 OPT_MS_FMT "s: a worker still draining at the kill "
 			 "timeout is SIGKILLed, and what it was answering is "
 			 "lost", OPT_MS_ARGS(c.kill_ms), OPT_MS_ARGS(c.drain_ms));
-	if (main_open_ports(&c, fds) < 0 || main_check_fit(&c, limit) < 0)
+	if (sockets_bind(&c, fds) < 0 || main_check_fit(&c, limit) < 0)
 		return 1;
+	sockets_store(&c, fds);	/* before READY=1 */
 	/* A failed start has set status 1 and begun the stop: the loop
 	 * still waits for whatever did start. */
 	loop_start(&l, &plan, fds);

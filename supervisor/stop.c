@@ -56,14 +56,16 @@ void stop_kill_all(struct kids *t)
 
 /* The workers hold these sockets too, and each one empties the accept
  * queue before it closes its copy, so a client whose handshake completed
- * is answered, not reset.  Only the owner may do this (listen.h); a
- * refusal (some containers) is not fatal. */
-void stop_close_doors(const int *fds, size_t n)
+ * is answered, not reset.  Only the owner may do this (listen.h): a
+ * passed socket, or one left in systemd's store, must keep working for
+ * the next supervisor.  A refusal (some containers) is not fatal. */
+void stop_close_doors(const int *fds, const unsigned char *passed, size_t n)
 {
 	int told = 0;
 
 	for (size_t i = 0; i < n; i++)
-		if (listen_block_handshakes(fds[i]) < 0 && !told) {
+		if (!passed[i] && listen_block_handshakes(fds[i]) < 0 &&
+		    !told) {
 			log_info("cannot filter the listening sockets (%s): "
 				 "going on without", strerror(errno));
 			told = 1;

@@ -21,7 +21,8 @@ void stop_all(struct kids *t, int sig);
 void stop_lame(struct kids *t);
 /* SIGKILL to every live child's process group. */
 void stop_kill_all(struct kids *t);
-/* The drop filter on each of the n listening sockets fds. */
-void stop_close_doors(const int *fds, size_t n);
+/* The drop filter on each of the n listening sockets fds that is ours
+ * (passed[i] is 0). */
+void stop_close_doors(const int *fds, const unsigned char *passed, size_t n);
 
 #endif

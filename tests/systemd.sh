@@ -20,6 +20,12 @@
 #      worker pid changes, a client loop gets 200 before, during and after,
 #      the unit shows "reloading" and returns to "active", the stop after it
 #      ends with Result=success
+#   9. systemctl restart of the shipped unit under load (tests/loadclient.c,
+#      a new connection per request, then keep-alive): the sockets wait in
+#      systemd's descriptor store, so a new MainPID and 0 refused, 0 reset,
+#      0 unanswered; the same across a failure and Restart=on-failure; then
+#      systemctl stop: Result=success
+#  10. the same through a .socket unit in front of a copy of the unit
 #
 # Needs root, systemd-container (systemd-nspawn), util-linux (nsenter) and,
 # the first time, debootstrap and Debian's archive. Without them, or when
@@ -219,6 +225,9 @@ install_tree() {
 		exec $LIBEXEC/worker "\$@"
 	EOF
 	chmod 755 "$WORK/opt/slow-worker"
+	# Scenarios 9 and 10: the load, run inside the container.
+	cp "$TOP/build/tests/loadclient" "$WORK/opt/loadclient" ||
+		die "build/tests/loadclient missing: run make check-systemd"
 }
 
 # The unit as installed with real paths (PREFIX in the work directory, no
@@ -461,7 +470,7 @@ setup_units() {
 	local shipped=/usr/local/lib/systemd/system/$UNIT u
 	in_ct grep -q "^ExecStart=$BIN/supervisor" "$shipped" ||
 		die "installed $shipped does not start $BIN/supervisor"
-	for u in sup-fail sup-cg sup-notify sup-notify-bad sup-stubborn sup-reload; do
+	for u in sup-fail sup-cg sup-notify sup-notify-bad sup-stubborn sup-reload sup-sock; do
 		in_ct cp "$shipped" "/etc/systemd/system/$u.service" || die "cp $u"
 	done
 	ct_write /etc/systemd/system/sup-fail.service.d/test.conf <<-EOF
@@ -505,9 +514,25 @@ setup_units() {
 		ExecStart=
 		ExecStart=$BIN/supervisor --port 8897 --port 8898 --workers 2 --worker /opt/suptest/slow-worker
 	EOF
+	# Scenario 10: the ports from a .socket unit, the service named after
+	# it (so it gets them); with no --port it serves exactly those.
+	ct_write /etc/systemd/system/sup-sock.socket <<-EOF
+		[Socket]
+		ListenStream=8899
+		ListenStream=127.0.0.1:8900
+		Backlog=4096
+	EOF
+	ct_write /etc/systemd/system/sup-sock.service.d/test.conf <<-EOF
+		[Unit]
+		Requires=sup-sock.socket
+		After=sup-sock.socket
+		[Service]
+		ExecStart=
+		ExecStart=$BIN/supervisor --drain-timeout 5 --kill-timeout 10
+	EOF
 	in_ct mkdir -p /etc/systemd/system/multi-user.target.wants
 	in_ct ln -sf "$shipped" /etc/systemd/system/multi-user.target.wants/ || die "ln"
-	for u in sup-fail sup-cg sup-notify sup-notify-bad sup-stubborn sup-reload; do
+	for u in sup-fail sup-cg sup-notify sup-notify-bad sup-stubborn sup-reload sup-sock; do
 		in_ct ln -sf "/etc/systemd/system/$u.service" \
 			/etc/systemd/system/multi-user.target.wants/ || die "ln $u"
 	done
@@ -727,6 +752,86 @@ scenario6() {
 	finish 6 "reload" "$u" "workers $before-> $after; $ok of $lines requests 200 across the reload; reloading seen, then active"
 }
 
+# restart_under_load UNIT PORT MODE [fail]: loadclient MODE (close: a new
+# connection per request; load: keep-alive) on PORT for 4 s, 8 clients,
+# `systemctl restart UNIT` one second in, or with "fail" a failure: the
+# workers told to stop from outside, which the supervisor counts as a
+# failure (exit 1), and Restart=on-failure starts it again after
+# RestartSec=1s.  Appends "MODE: figures" to NOTE and a bad line for any
+# client error or an unchanged MainPID.
+restart_under_load() {
+	local u=$1 port=$2 mode=$3 how=${4:-restart} pid0 pid1 k v err=
+	local out="$WORK/load.$1.$3.$how"
+	pid0=$(in_ct systemctl show -p MainPID --value "$u")
+	T=60 in_ct /opt/suptest/loadclient "$mode" "$port" 8 4000 >"$out" 2>&1 &
+	local client=$!
+	sleep 1
+	if [ "$how" = fail ]; then
+		in_ct pkill -TERM -P "$pid0" -x worker || bad "no worker of $pid0 to stop"
+	else
+		T=60 in_ct systemctl restart "$u" || bad "systemctl restart $u failed"
+	fi
+	wait "$client" || bad "loadclient $mode failed: $(cat "$out")"
+	pid1=$(in_ct systemctl show -p MainPID --value "$u")
+	[ "$pid1" != "$pid0" ] && [ "${pid1:-0}" != 0 ] ||
+		bad "$mode: MainPID $pid0 -> $pid1, not a new supervisor"
+	for k in refused reset unanswered truncated connect_timeout bad; do
+		v=$(sed -n "s/.*\b$k=\([0-9]*\).*/\1/p" "$out")
+		[ "${v:-x}" = 0 ] || err="$err $k=${v:-?}"
+	done
+	v=$(sed -n 's/.*\bcomplete=\([0-9]*\).*/\1/p' "$out")
+	[ "${v:-0}" -gt 0 ] || err="$err complete=${v:-?}"
+	[ -z "$err" ] || bad "$mode across the $how:$err ($(cat "$out"))"
+	NOTE="$NOTE${NOTE:+ }$mode${4:+ after a failure}: $(grep -o 'complete=[0-9]* .*reset=[0-9]* unanswered=[0-9]* refused=[0-9]*' "$out");"
+}
+
+scenario9() {
+	local u=$UNIT p j
+	NOTE=
+	in_ct systemctl start "$u" || bad "systemctl start $u failed"
+	for p in 8888 8889; do
+		wait_http "$p" || bad "port $p: no 200 on /healthz within 20 s"
+	done
+	restart_under_load "$u" 8888 close
+	restart_under_load "$u" 8889 load
+	restart_under_load "$u" 8888 close fail
+	# The three supervisors after the first took the stored sockets back.
+	j=$(in_ct journalctl -u "$u" --no-pager -o cat | grep -c 'serving \*:8888 on the passed socket')
+	[ "$j" -ge 3 ] || bad "the stored socket of 8888 taken back $j times (want 3)"
+	show "$u"
+	[ "${P[NRestarts]:-0}" -eq 1 ] || bad "NRestarts=${P[NRestarts]-} after the failure (want 1)"
+	in_ct systemctl stop "$u" || bad "systemctl stop $u failed"
+	show "$u"
+	want Result success
+	want ExecMainStatus 0
+	want ActiveState inactive
+	no_systemd_kill "$u"
+	finish 9 "restart, descriptor store" "$u" "${NOTE%;}"
+}
+
+scenario10() {
+	local u=sup-sock.service p j
+	NOTE=
+	in_ct systemctl start sup-sock.socket || bad "systemctl start sup-sock.socket failed"
+	in_ct systemctl start "$u" || bad "systemctl start $u failed"
+	for p in 8899 8900; do
+		wait_http "$p" || bad "port $p: no 200 on /healthz within 20 s"
+	done
+	restart_under_load "$u" 8899 close
+	restart_under_load "$u" 8900 load
+	j=$(in_ct journalctl -u "$u" --no-pager -o cat | grep -c 'serving \[::\]:8899 on the passed socket')
+	[ "$j" -ge 3 ] || bad "the .socket unit's 8899 served $j times (want 3)"
+	# systemd warns that the socket can still start it: it is the point.
+	in_ct systemctl stop "$u" 2>/dev/null || bad "systemctl stop $u failed"
+	show "$u"
+	want Result success
+	want ExecMainStatus 0
+	want ActiveState inactive
+	no_systemd_kill "$u"
+	in_ct systemctl stop sup-sock.socket
+	finish 10 ".socket unit restart" "$u" "${NOTE%;}"
+}
+
 # --- main --------------------------------------------------------------------------
 
 T_START=$(now_ms)
@@ -735,7 +840,7 @@ install_tree
 lint_unit
 boot
 setup_units
-for n in 1 2 3 4 5 6; do
+for n in 1 2 3 4 5 6 9 10; do
 	[[ " ${SUPTEST_ONLY:-$n} " == *" $n "* ]] && "scenario$n"
 done
 echo "total $(secs $(($(now_ms) - T_START))) s"

@@ -13,13 +13,13 @@
 #include "drain.h"
 #include "lib/fdlimit.h"
 #include "lib/listen.h"
+#include "lib/listenfds.h"
 #include "lib/log.h"
 #include "lib/notify.h"
 #include "lib/opt.h"
 #include "server.h"
 #include "lib/stdfd.h"
 
-#define SD_LISTEN_FDS_START 3
 
 struct options {
 	const char *port;
@@ -173,36 +173,22 @@ usage:
 	return 2;
 }
 
-/* The socket systemd (or the supervisor) passed as fd 3, or -1. */
+/* The socket systemd (or the supervisor) passed as fd 3, -1 when none
+ * was passed, -2 after a bad one (logged). */
 static int inherited_socket(void)
 {
-	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
-	long p, n;
-	int flags, fd = SD_LISTEN_FDS_START;
+	struct listenfds lf;
+	char err[256];
 
-	if (!pid || !fds || opt_long(pid, 1, 1L << 30, &p) < 0 ||
-	    opt_long(fds, 0, 1L << 20, &n) < 0 || p != (long)getpid() || n != 1)
-		return -1;
-	unsetenv("LISTEN_PID");
-	unsetenv("LISTEN_FDS");
-	unsetenv("LISTEN_FDNAMES");
-	int listening = 0;
-	socklen_t len = sizeof listening;
-	if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0) {
-		log_err("LISTEN_FDS: fd 3: %s", strerror(errno));
+	if (listenfds_read(&lf, err, sizeof err) < 0) {
+		log_err("%s", err);
 		return -2;
 	}
-	if (!listening) {
-		log_err("LISTEN_FDS: fd 3 is not a listening socket");
+	if (lf.n > 1) {
+		log_err("LISTEN_FDS=%zu: a worker serves one socket", lf.n);
 		return -2;
 	}
-	flags = fcntl(fd, F_GETFL);
-	if (flags < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
-	    fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
-		log_err("LISTEN_FDS: fd 3: %s", strerror(errno));
-		return -2;
-	}
-	return fd;
+	return lf.n ? LISTENFDS_START : -1;
 }
 
 /* The passed socket, or one bound here; *owned says which. */

@@ -8,4 +8,10 @@
  * variable is unset, or -1 (logged) when sending failed. */
 int notify_send(const char *state);
 
+/* The same datagram with the descriptor fd attached (SCM_RIGHTS), as
+ * sd_pid_notify_with_fds(3) sends "FDSTORE=1".  Returns 1 when sent, 0
+ * when NOTIFY_SOCKET is unset, -1 when refused (a debug line only: the
+ * caller decides whether it matters). */
+int notify_send_fd(const char *state, int fd);
+
 #endif
