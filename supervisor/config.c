@@ -10,11 +10,13 @@
 #include "../worker/lib/sig.h"
 
 #define NSIG_STANDARD 32	/* 32 and 33 are glibc's, then real-time */
+#define CONFIG_OPT_WATCHDOG 256	/* a long option only: no letter */
 
 static const char usage_text[] =
 "usage: supervisor [-p [ADDR:]PORT]... [-w N] [-f SECONDS] [-d SECONDS]\n"
-"                  [-k SECONDS] [-W PATH] [-r notify|exec] [-t SECONDS]\n"
-"                  [--stop-signal SIG] [-u NAME] [-q | -v] [-h] [-V]\n"
+"                  [-k SECONDS] [--watchdog SECONDS] [-W PATH]\n"
+"                  [-r notify|exec] [-t SECONDS] [--stop-signal SIG]\n"
+"                  [-u NAME] [-q | -v] [-h] [-V]\n"
 "                  [-- COMMAND [ARG]...]\n";
 
 static const char help_text[] =
@@ -28,6 +30,8 @@ static const char help_text[] =
 "  -d, --drain-timeout SECONDS  handed to every worker (default 5)\n"
 "  -k, --kill-timeout SECONDS after SIGTERM, wait this long, then SIGKILL\n"
 "                             (default: drain timeout + 5)\n"
+"      --watchdog SECONDS     a ready worker must say WATCHDOG=1 this often,\n"
+"                             or it is aborted as hung (needs --ready notify)\n"
 "  -W, --worker PATH          the worker program, given --drain-timeout and\n"
 "                             -q/-v (default: worker beside this binary,\n"
 "                             ../worker/worker, then PATH)\n"
@@ -56,6 +60,7 @@ static const struct option config_options[] = {
 	{ "ready", required_argument, NULL, 'r' },
 	{ "ready-timeout", required_argument, NULL, 't' },
 	{ "stop-signal", required_argument, NULL, 'S' },
+	{ "watchdog", required_argument, NULL, CONFIG_OPT_WATCHDOG },
 	{ "user", required_argument, NULL, 'u' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -162,6 +167,13 @@ static int config_option(struct config *c, int opt, const char *arg)
 						  "stop (TERM, QUIT, INT, ...)",
 						  arg);
 		return 0;
+	case CONFIG_OPT_WATCHDOG:
+		if (config_seconds("--watchdog", arg, &c->watchdog_ms))
+			return 2;
+		if (c->watchdog_ms == 0)
+			return config_usage_error("--watchdog: '%s' is not "
+						  "above 0", arg);
+		return 0;
 	case 'u':
 		if (arg[0] == '\0')
 			return config_usage_error("--user: %s", "empty name");
@@ -230,6 +242,10 @@ int config_parse(struct config *c, int argc, char **argv)
 	if (c->command && c->worker_path)
 		return config_usage_error("%s", "--worker and a COMMAND after "
 					  "-- exclude each other");
+	if (c->watchdog_ms && c->ready_exec)
+		return config_usage_error("%s", "--watchdog needs --ready "
+					  "notify: a worker that never "
+					  "notifies cannot say WATCHDOG=1");
 	if (c->nports == 0) {
 		config_add_port(c, "8888");
 		config_add_port(c, "8889");

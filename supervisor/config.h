@@ -21,6 +21,7 @@ struct config {
 	int ready_exec;		/* --ready exec: ready once exec'd */
 	long ready_ms;		/* --ready-timeout */
 	int stop_signal;	/* what asks a worker to stop (SIGTERM) */
+	long watchdog_ms;	/* --watchdog: 0 off */
 	const char *user;	/* NULL: do not change user */
 	int verbosity;		/* -1 quiet, 0, 1 verbose */
 };

@@ -8,4 +8,10 @@
  * variable is unset, or -1 (logged) when sending failed. */
 int notify_send(const char *state);
 
+/* Sends "WATCHDOG=1" to $NOTIFY_SOCKET without waiting, on a socket kept
+ * open (close-on-exec) for the next beat.  Returns 0, or -1 (logged).
+ * After a socket that could not be set up, every later call is -1 and
+ * silent. */
+int notify_beat(void);
+
 #endif
