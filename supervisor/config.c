@@ -217,12 +217,14 @@ int config_parse(struct config *c, int argc, char **argv)
 		}
 		if (opt == '?' || opt == ':') {
 			/* optopt names a short option; for a long one it is 0
-			 * and the word is argv[optind - 1]. */
+			 * (unknown) or the option's code (no value), and the
+			 * word is argv[optind - 1]. */
 			char shortopt[3] = { '-', (char)optopt, '\0' };
+			int is_long = !strncmp(argv[optind - 1], "--", 2);
 			return config_usage_error(opt == '?' ?
 				"unknown option '%s'" :
 				"option '%s' needs a value",
-				optopt ? shortopt : argv[optind - 1]);
+				optopt && !is_long ? shortopt : argv[optind - 1]);
 		}
 		if ((rc = config_option(c, opt, optarg)) != 0)
 			return rc;
