@@ -130,13 +130,16 @@ check_hang() {
 	[ "$(cat "$GOT")" = "$(grep -o 'pid=[0-9]* ready after' "$LOG" | tr -dc 0-9) unset unset" ]
 }
 
+# The healthy cases use T = 1 s: a beat every 0.5 s must then be more than
+# 0.5 s late to be missed, which a loaded 2-core machine does not do to a
+# process that runs (a worker traced by strace -f on it did).
 @test "a healthy group of 4 workers runs 10 T without a false alarm" {
-	start_sup -p "127.0.0.1:$PORT" -w 4 --watchdog 0.3
+	start_sup -p "127.0.0.1:$PORT" -w 4 --watchdog 1
 	wait_until 10 logged 'all ready after'
-	local end=$(( $(date +%s%3N) + 3000 ))
+	local end=$(( $(date +%s%3N) + 10000 ))
 	while [ "$(date +%s%3N)" -lt "$end" ]; do
 		[ "$(curl -sS -m 5 "http://127.0.0.1:$PORT/")" = "Hello World" ]
-		sleep 0.1
+		sleep 0.2
 	done
 	pid_alive "$SUP"
 	stop_sup TERM
@@ -148,9 +151,9 @@ check_hang() {
 
 @test "under wrk load, 2 workers run 10 T without a false alarm" {
 	command -v wrk >/dev/null || skip "wrk is not installed"
-	start_sup -p "127.0.0.1:$PORT" -w 2 --watchdog 0.5
+	start_sup -p "127.0.0.1:$PORT" -w 2 --watchdog 1
 	wait_until 10 logged 'all ready after'
-	run wrk -t2 -c64 -d5s "http://127.0.0.1:$PORT/"
+	run wrk -t1 -c32 -d10s "http://127.0.0.1:$PORT/"
 	echo "$output"
 	[[ $output == *"Requests/sec:"* ]]
 	[[ $output != *"Non-2xx"* ]]
@@ -164,21 +167,21 @@ check_hang() {
 }
 
 @test "a rolling restart under --watchdog completes; the replacement is watched" {
-	start_sup -p "127.0.0.1:$PORT" -w 2 --watchdog 0.5
+	start_sup -p "127.0.0.1:$PORT" -w 2 --watchdog 1
 	wait_until 10 logged 'all ready after'
 	kill -HUP "$SUP"
 	wait_until 30 logged 'replaced 2 of 2'
 	# Retired workers were told to drain: no longer watched, whatever
 	# their drain takes.  Their replacements are, from their READY=1.
-	sleep 1.5	# 3 T: a false alarm would have come
+	sleep 3	# 3 T: a false alarm would have come
 	not_logged 'hung'
 	[ "$(curl -sS -m 5 "http://127.0.0.1:$PORT/")" = "Hello World" ]
 	victim=$(grep -o "#3 pid=[0-9]* ready after" "$LOG" | grep -o 'pid=[0-9]*' | tr -dc 0-9)
 	hung_at=$(date +%s%3N)
 	kill -STOP "$victim"
-	check_hang 0.500 10
+	check_hang 1.000 10
 	[ "$status" -eq 134 ]
-	report "SIGSTOPped replacement, --watchdog 0.5, hang to group exit" "$took"
+	report "SIGSTOPped replacement, --watchdog 1, hang to group exit" "$took"
 }
 
 @test "upward: WATCHDOG=1 every half of our WATCHDOG_USEC, none while a worker is overdue" {
