@@ -158,7 +158,9 @@ static void loop_reap(struct loop *l)
 static void loop_became_ready(struct loop *l, struct kid *k)
 {
 	k->ready = 1;
-	watch_begin(&l->wd, k);
+	/* A READY=1 that comes once it was told to drain arms nothing. */
+	if (group_up(&l->group) && k->role != KID_RETIRING)
+		watch_begin(&l->wd, k);
 	log_info("%s pid=%d ready after %ld ms", k->name, (int)k->pid,
 		 (long)clock_ms() - k->started_ms);
 	if (k->role == KID_NEW && group_up(&l->group)) {

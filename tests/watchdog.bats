@@ -184,6 +184,35 @@ check_hang() {
 	report "SIGSTOPped replacement, --watchdog 1, hang to group exit" "$took"
 }
 
+@test "a replacement retired as late is not watched when its READY=1 comes" {
+	# The first worker is the real one; each later one says READY=1 only
+	# after 1.5 s and ignores the stop signal (SIGUSR1 here: a pending
+	# SIGTERM would end the notifier's own wait), so it lives on,
+	# retired, until the kill timeout.
+	local w="$BATS_TEST_TMPDIR/late" d="$BATS_TEST_TMPDIR"
+	printf '#!/bin/sh\nif [ -e "%s/first" ]; then exec "$SIGIGN" "$NOTIFIER" 1500; fi\ntouch "%s/first"\nexec "%s"\n' \
+		"$d" "$d" "$WORKER" > "$w"
+	chmod +x "$w"
+	start_sup -v -p "127.0.0.1:$PORT" -t 0.5 -k 2.5 --watchdog 0.5 \
+		--stop-signal USR1 -- "$w"
+	wait_until 10 logged 'all ready after'
+	kill -HUP "$SUP"
+	wait_until 10 logged 'restart refused'
+	wait_until 10 logged "#2 pid=[0-9]* notified READY=1"
+	# Watched from that READY=1, it would be hung 0.5 s later, long
+	# before its SIGKILL at the kill timeout (2.5 s after it was retired).
+	wait_until 10 logged '#2 pid=[0-9]* still running 2.500s after it was asked to stop'
+	cat "$LOG"
+	not_logged 'is hung'
+	not_logged 'SIGABRT'
+	grep -q '#2 pid=[0-9]* killed by SIGKILL after it was asked to stop' "$LOG"
+	# The real worker logs and ignores SIGUSR1: killed at the kill
+	# timeout too, which is the group's status.
+	stop_sup TERM
+	[ "$status" -eq 137 ]
+	grep -q "sent SIGKILL to worker:$PORT#1 pid=" "$LOG"
+}
+
 @test "upward: WATCHDOG=1 every half of our WATCHDOG_USEC, none while a worker is overdue" {
 	listen_notify
 	NOTIFY_SOCKET=$NOTIFY WATCHDOG_USEC=200000 start_sup -p "127.0.0.1:$PORT" \
