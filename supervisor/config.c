@@ -10,11 +10,12 @@
 #include "../worker/lib/sig.h"
 
 #define NSIG_STANDARD 32	/* 32 and 33 are glibc's, then real-time */
+#define CONFIG_OPT_WATCHDOG 256	/* a long option only: no letter */
 
 static const char usage_text[] =
 "usage: supervisor [-p [ADDR:]PORT]... [-w N] [-f SECONDS] [-d SECONDS]\n"
-"                  [-k SECONDS] [-s SECONDS] [-W PATH] [-r notify|exec]\n"
-"                  [-t SECONDS]\n"
+"                  [-k SECONDS] [-s SECONDS] [--watchdog SECONDS]\n"
+"                  [-W PATH] [-r notify|exec] [-t SECONDS]\n"
 "                  [--stop-signal SIG] [-u NAME] [-q | -v] [-h] [-V]\n"
 "                  [-- COMMAND [ARG]...]\n";
 
@@ -31,6 +32,8 @@ static const char help_text[] =
 "                             (default: drain timeout + 5)\n"
 "  -s, --stop-delay SECONDS   on SIGTERM/SIGQUIT, serve on this long (for a\n"
 "                             load balancer to notice), then stop (default 0)\n"
+"      --watchdog SECONDS     a ready worker must say WATCHDOG=1 this often,\n"
+"                             or it is aborted as hung (needs --ready notify)\n"
 "  -W, --worker PATH          the worker program, given --drain-timeout and\n"
 "                             -q/-v (default: worker beside this binary,\n"
 "                             ../worker/worker, then PATH)\n"
@@ -60,6 +63,7 @@ static const struct option config_options[] = {
 	{ "ready", required_argument, NULL, 'r' },
 	{ "ready-timeout", required_argument, NULL, 't' },
 	{ "stop-signal", required_argument, NULL, 'S' },
+	{ "watchdog", required_argument, NULL, CONFIG_OPT_WATCHDOG },
 	{ "user", required_argument, NULL, 'u' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -172,6 +176,13 @@ static int config_option(struct config *c, int opt, const char *arg)
 						  "stop (TERM, QUIT, INT, ...)",
 						  arg);
 		return 0;
+	case CONFIG_OPT_WATCHDOG:
+		if (config_seconds("--watchdog", arg, &c->watchdog_ms))
+			return 2;
+		if (c->watchdog_ms == 0)
+			return config_usage_error("--watchdog: '%s' is not "
+						  "above 0", arg);
+		return 0;
 	case 'u':
 		if (arg[0] == '\0')
 			return config_usage_error("--user: %s", "empty name");
@@ -215,12 +226,14 @@ int config_parse(struct config *c, int argc, char **argv)
 		}
 		if (opt == '?' || opt == ':') {
 			/* optopt names a short option; for a long one it is 0
-			 * and the word is argv[optind - 1]. */
+			 * (unknown) or the option's code (no value), and the
+			 * word is argv[optind - 1]. */
 			char shortopt[3] = { '-', (char)optopt, '\0' };
+			int is_long = !strncmp(argv[optind - 1], "--", 2);
 			return config_usage_error(opt == '?' ?
 				"unknown option '%s'" :
 				"option '%s' needs a value",
-				optopt ? shortopt : argv[optind - 1]);
+				optopt && !is_long ? shortopt : argv[optind - 1]);
 		}
 		if ((rc = config_option(c, opt, optarg)) != 0)
 			return rc;
@@ -240,6 +253,10 @@ int config_parse(struct config *c, int argc, char **argv)
 	if (c->command && c->worker_path)
 		return config_usage_error("%s", "--worker and a COMMAND after "
 					  "-- exclude each other");
+	if (c->watchdog_ms && c->ready_exec)
+		return config_usage_error("%s", "--watchdog needs --ready "
+					  "notify: a worker that never "
+					  "notifies cannot say WATCHDOG=1");
 	if (c->nports == 0) {
 		c->ports_default = 1;	/* passed sockets replace them */
 		config_add_port(c, "8888");

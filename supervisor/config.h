@@ -27,6 +27,7 @@ struct config {
 	long ready_ms;		/* --ready-timeout */
 	int stop_signal;	/* what asks a worker to stop (SIGTERM) */
 	long stop_delay_ms;	/* --stop-delay: 0, none */
+	long watchdog_ms;	/* --watchdog: 0 off */
 	const char *user;	/* NULL: do not change user */
 	int verbosity;		/* -1 quiet, 0, 1 verbose */
 };

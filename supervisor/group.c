@@ -11,6 +11,7 @@
 #include "../worker/lib/sig.h"
 #include "status.h"
 #include "stop.h"
+#include "watch.h"
 
 enum group_do {
 	DO_NOTHING, DO_STOP, DO_BROKEN, DO_FAIL, DO_NOTE, DO_RUN, DO_LATE,
@@ -90,6 +91,7 @@ static void group_drain(struct group *g)
 	g->state = GROUP_STOPPING;
 	/* Before any worker is asked to stop. */
 	stop_close_doors(g->listen_fds, g->cfg->passed, g->nlisten);
+	watch_end_all(g->kids);	/* --watchdog: draining, not watched */
 	stop_all(g->kids, g->cfg->stop_signal);
 	orphans_signal(g->orphans, g->kids, SIGTERM);
 	g->deadline_ms = (long)clock_ms() + g->cfg->kill_ms;

@@ -28,6 +28,9 @@ struct kid {
 	long seq;		/* its number on the port: #1, #2, ... */
 	long started_ms;
 	long deadline_ms;	/* 0, or NEW: ready by; RETIRING: SIGKILL at */
+	long heard_ms;		/* --watchdog: its last READY=1 or WATCHDOG=1;
+				   0: not watched (watch.h) */
+	long aborted_ms;	/* --watchdog: when it got SIGABRT, or 0 */
 };
 
 struct kids {

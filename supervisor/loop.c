@@ -63,6 +63,7 @@ int loop_init(struct loop *l, const struct config *c)
 		return -1;
 	}
 	rollout_init(&l->ro, &l->kids, c);
+	watch_init(&l->wd, c);
 	group_init(&l->group, c, &l->kids, &l->orphans, &l->ro);
 	return 0;
 }
@@ -157,6 +158,9 @@ static void loop_reap(struct loop *l)
 static void loop_became_ready(struct loop *l, struct kid *k)
 {
 	k->ready = 1;
+	/* A READY=1 that comes once it was told to drain arms nothing. */
+	if (group_up(&l->group) && k->role != KID_RETIRING)
+		watch_begin(&l->wd, k);
 	log_info("%s pid=%d ready after %ld ms", k->name, (int)k->pid,
 		 (long)clock_ms() - k->started_ms);
 	if (k->role == KID_NEW && group_up(&l->group)) {
@@ -186,6 +190,8 @@ static void loop_on_notify(void *arg, pid_t pid, const char *line,
 		  line);
 	if (len == 7 && !memcmp(line, "READY=1", 7) && !k->ready)
 		loop_became_ready(l, k);
+	else if (len == 10 && !memcmp(line, "WATCHDOG=1", 10))
+		watch_heard(k);
 }
 
 /* Whatever deadline passed: the group's, then each child's. */
@@ -216,6 +222,7 @@ static void loop_on_timer(struct loop *l)
 			rollout_lost(&l->ro, k, NULL, 1);
 		}
 	}
+	watch_on_timer(&l->wd, &l->kids, now);
 }
 
 int loop_start(struct loop *l, struct spawn_plan *plan, int *fds)
@@ -257,15 +264,18 @@ int loop_start(struct loop *l, struct spawn_plan *plan, int *fds)
 }
 
 /* One timer for every deadline: the group's (the ready timeout while
- * starting, the kill timeout once stopping) and each new or retiring
- * child's.  Armed, before each wait, for the earliest. */
+ * starting, the kill timeout once stopping), each new or retiring
+ * child's, and the watchdog's.  Armed, before each wait, for the earliest. */
 static void loop_arm_timer(struct loop *l)
 {
 	long at = l->group.deadline_ms, kid = kids_deadline(&l->kids);
+	long wd = watch_deadline(&l->wd, &l->kids);
 	struct itimerspec its = { 0 };
 
 	if (kid && (!at || kid < at))
 		at = kid;
+	if (wd && (!at || wd < at))
+		at = wd;
 	its.it_value.tv_sec = at / 1000;
 	its.it_value.tv_nsec = (at % 1000) * 1000000L;
 	if (timerfd_settime(l->timerfd, TFD_TIMER_ABSTIME, &its, NULL) < 0)

@@ -5,7 +5,8 @@
  * order that matters (signals, readiness, exits, deadlines), for the
  * errgroup (group.h) and the roll (rollout.h), which decide.  Deadlines:
  * the group's own (group.h's timer), a retiring worker's (SIGKILL to its
- * process group, here) and a new worker's (the roll's LATE). */
+ * process group, here), a new worker's (the roll's LATE) and the
+ * watchdog's (watch.h). */
 #ifndef LOOP_H
 #define LOOP_H
 
@@ -18,6 +19,7 @@
 #include "ready.h"
 #include "rollout.h"
 #include "spawn.h"
+#include "watch.h"
 
 struct loop {
 	const struct config *cfg;
@@ -27,6 +29,7 @@ struct loop {
 	struct orphans orphans;
 	struct rollout ro;
 	struct ready rx;	/* our NOTIFY_SOCKET, for the children */
+	struct watch wd;	/* --watchdog, and ours upward */
 	int epfd, sigfd, timerfd;
 	int spawned;		/* every child of the start is forked */
 	size_t unready;		/* workers of the start not ready yet */

@@ -157,6 +157,7 @@ static int spawn_inherited_var(const char *v)
 		"LISTEN_PID=", "LISTEN_FDS=", "LISTEN_FDNAMES=",
 		"LISTEN_PIDFDID=", "NOTIFY_SOCKET=", "WORKER_NAME=",
 		"WORKER_ADDR=", "WORKER_PORT=",
+		"WATCHDOG_USEC=", "WATCHDOG_PID=",	/* ours, not theirs */
 	};
 	for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
 		if (!strncmp(v, drop[i], strlen(drop[i])))
@@ -164,13 +165,13 @@ static int spawn_inherited_var(const char *v)
 	return 1;
 }
 
-static int spawn_build_env(struct spawn_plan *p)
+static int spawn_build_env(struct spawn_plan *p, const struct config *c)
 {
 	size_t n = 0, k = 0;
 
 	while (environ[n])
 		n++;
-	if (!(p->envp = calloc(n + 8, sizeof *p->envp)))
+	if (!(p->envp = calloc(n + 10, sizeof *p->envp)))
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		if (spawn_inherited_var(environ[i]))
@@ -183,6 +184,13 @@ static int spawn_build_env(struct spawn_plan *p)
 	p->envp[k++] = p->worker_addr;
 	p->envp[k++] = p->worker_port;
 	p->envp[k++] = p->notify;
+	if (c->watchdog_ms) {	/* --watchdog: systemd's convention */
+		snprintf(p->watchdog_usec, sizeof p->watchdog_usec,
+			 "WATCHDOG_USEC=%ld", c->watchdog_ms * 1000);
+		strcpy(p->watchdog_pid, "WATCHDOG_PID=");
+		p->envp[k++] = p->watchdog_usec;
+		p->envp[k++] = p->watchdog_pid;
+	}
 	p->envp[k] = NULL;
 	return 0;
 }
@@ -206,7 +214,7 @@ int spawn_prepare(struct spawn_plan *p, const struct config *c,
 			 errno == ENOENT ? "no such user" : strerror(errno));
 		return -1;
 	}
-	if (spawn_build_env(p) < 0) {
+	if (spawn_build_env(p, c) < 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
@@ -373,6 +381,9 @@ static _Noreturn void spawn_exec_worker(struct spawn_plan *p, pid_t parent,
 	spawn_close_from(4, CLOSE_RANGE_CLOEXEC);
 	fdlimit_restore();	/* the program may use select(2) */
 	spawn_put_pid(p->listen_pid + strlen("LISTEN_PID="), getpid());
+	if (p->watchdog_pid[0])
+		spawn_put_pid(p->watchdog_pid + strlen("WATCHDOG_PID="),
+			      getpid());
 	execve(p->worker, p->argv, p->envp);
 	spawn_report(report, STEP_EXEC);
 }

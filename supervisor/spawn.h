@@ -21,6 +21,8 @@ struct spawn_plan {
 	char worker_addr[64];	/* "WORKER_ADDR=127.0.0.1" */
 	char worker_port[24];	/* "WORKER_PORT=8888" */
 	char notify[32];	/* "NOTIFY_SOCKET=@...", the supervisor's own */
+	char watchdog_usec[40];	/* "WATCHDOG_USEC=N", under --watchdog */
+	char watchdog_pid[32];	/* "WATCHDOG_PID=", the child writes its pid */
 	int use_pidfd;
 	int verbosity;		/* for the failing child's own log line */
 	int as_user;		/* 0: keep the supervisor's user */

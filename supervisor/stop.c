@@ -8,6 +8,7 @@
 #include "../worker/lib/clock.h"
 #include "../worker/lib/listen.h"
 #include "../worker/lib/log.h"
+#include "watch.h"
 
 /* A stopped process cannot act on a signal, so SIGCONT goes with it, as
  * systemd sends it, but first: a SIGCONT discards every pending stop
@@ -25,6 +26,7 @@ void stop_ask(struct kid *k, int sig)
 void stop_retire(struct kid *k, int sig, long kill_ms)
 {
 	k->role = KID_RETIRING;
+	watch_end(k);	/* --watchdog: a draining worker is not watched */
 	k->deadline_ms = (long)clock_ms() + (kill_ms ? kill_ms : 1);
 	stop_ask(k, sig);
 }

@@ -13,7 +13,9 @@
 #               then a broken build, every restart refused
 # Prints a markdown table and writes it to bench-results.md at the top.
 # Environment: BENCH_ROUNDS (3), BENCH_CLOSE_ROUNDS (5), BENCH_SECONDS (5),
-# BENCH_CONNS (10000), BENCH_LIFECYCLE (10), BENCH_RESTARTS (20).
+# BENCH_CONNS (10000), BENCH_LIFECYCLE (10), BENCH_RESTARTS (20);
+# BENCH_SUPERVISOR_FLAGS, more flags for every supervisor started here
+# ("--watchdog 1": the rows with the watchdog's beats).
 set -euo pipefail
 
 TOP="$(cd "$(dirname "$0")/.." && pwd)"
@@ -26,6 +28,7 @@ CROUNDS=${BENCH_CLOSE_ROUNDS:-5}
 SECS=${BENCH_SECONDS:-5}
 CONNS=${BENCH_CONNS:-10000}
 LIFE=${BENCH_LIFECYCLE:-10}
+read -r -a SUPFLAGS <<<"${BENCH_SUPERVISOR_FLAGS:-}"
 
 die() { echo "bench: $*" >&2; exit 1; }
 note() { echo "bench: $*" >&2; }
@@ -149,7 +152,8 @@ start_worker() {	# PORT -> pid in $STARTED
 	wait_port "$1"
 }
 start_supervisor() {	# PORT WORKERS -> pid in $STARTED
-	"$SUPERVISOR" -q -w "$2" -p "127.0.0.1:$1" 2>>"$TMP/servers.log" &
+	"$SUPERVISOR" -q "${SUPFLAGS[@]}" -w "$2" -p "127.0.0.1:$1" \
+		2>>"$TMP/servers.log" &
 	STARTED=$!
 	PIDS+=("$STARTED")
 	wait_port "$1"
@@ -385,9 +389,9 @@ lifecycle() {	# MODE SIGNAL PORTS COMMAND... -> "listen serve end" medians
 l1=$(free_port)
 l2=$(free_port)
 read -r s_listen s_serve s_stop < <(lifecycle stop 15 "$l1,$l2" \
-	"$SUPERVISOR" -q -p "127.0.0.1:$l1" -p "127.0.0.1:$l2")
+	"$SUPERVISOR" -q "${SUPFLAGS[@]}" -p "127.0.0.1:$l1" -p "127.0.0.1:$l2")
 read -r _ _ s_cascade < <(lifecycle cascade 15 "$l1,$l2" \
-	"$SUPERVISOR" -q -p "127.0.0.1:$l1" -p "127.0.0.1:$l2")
+	"$SUPERVISOR" -q "${SUPFLAGS[@]}" -p "127.0.0.1:$l1" -p "127.0.0.1:$l2")
 ln=$(free_port)
 nginx_conf "$TMP/nginxl" "$ln" 1
 read -r n_listen n_serve n_stop < <(lifecycle stop 3 "$ln" \
@@ -423,7 +427,7 @@ lost() {	# KEY: resets, and closes with a request unanswered
 	echo $(($(kv "$1" reset) + $(kv "$1" truncated) + $(kv "$1" unanswered)))
 }
 pr=$(free_port)
-"$SUPERVISOR" -w 2 -p "127.0.0.1:$pr" 2>"$TMP/restart-sup.log" &
+"$SUPERVISOR" "${SUPFLAGS[@]}" -w 2 -p "127.0.0.1:$pr" 2>"$TMP/restart-sup.log" &
 rsup=$!
 PIDS+=("$rsup")
 wait_port "$pr"

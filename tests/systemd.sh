@@ -20,6 +20,12 @@
 #      worker pid changes, a client loop gets 200 before, during and after,
 #      the unit shows "reloading" and returns to "active", the stop after it
 #      ends with Result=success
+#   7. the watchdog down (the shipped WatchdogSec= and --watchdog): a worker
+#      SIGSTOPped is aborted, the group exits 134, Restart=on-failure starts
+#      the unit again and it serves
+#   8. the watchdog up: an idle supervisor outlives WatchdogSec= (its
+#      WATCHDOG=1 arrives); SIGSTOPped, systemd aborts it (Result=watchdog)
+#      and restarts it, and it serves
 #   9. systemctl restart of the shipped unit under load (tests/loadclient.c,
 #      a new connection per request, then keep-alive): the sockets wait in
 #      systemd's descriptor store, so a new MainPID and 0 refused, 0 reset,
@@ -539,6 +545,44 @@ setup_units() {
 	in_ct systemctl daemon-reload || die "daemon-reload failed"
 }
 
+# Scenarios 7 and 8, the watchdog: copies of the shipped unit too.
+setup_watchdog_units() {
+	local shipped=/usr/local/lib/systemd/system/$UNIT u
+	for u in sup-wd-worker sup-wd-sup; do
+		in_ct cp "$shipped" "/etc/systemd/system/$u.service" || die "cp $u"
+		in_ct ln -sf "/etc/systemd/system/$u.service" \
+			/etc/systemd/system/multi-user.target.wants/ || die "ln $u"
+	done
+	# The shipped WatchdogSec and --watchdog, quicker timeouts.
+	ct_write /etc/systemd/system/sup-wd-worker.service.d/test.conf <<-EOF
+		[Service]
+		ExecStart=
+		ExecStart=$BIN/supervisor --port 8911 --workers 2 --watchdog 2 --drain-timeout 1 --kill-timeout 3
+		RestartSec=2s
+	EOF
+	# WatchdogSec above --watchdog plus the kill timeout, as it must be.
+	ct_write /etc/systemd/system/sup-wd-sup.service.d/test.conf <<-EOF
+		[Service]
+		ExecStart=
+		ExecStart=$BIN/supervisor --port 8913 --watchdog 1 --drain-timeout 1 --kill-timeout 1
+		WatchdogSec=3
+		RestartSec=2s
+	EOF
+	in_ct systemctl daemon-reload || die "daemon-reload failed"
+}
+
+# wait_substate UNIT STATE SECONDS: until the unit is in STATE, its
+# properties then in P[...].
+wait_substate() {
+	local i
+	for ((i = 0; i < $3 * 5; i++)); do
+		show "$1"
+		[ "${P[SubState]-}" = "$2" ] && return 0
+		sleep 0.2
+	done
+	return 1
+}
+
 # --- the scenarios ---------------------------------------------------------------
 
 scenario1() {
@@ -752,6 +796,64 @@ scenario6() {
 	finish 6 "reload" "$u" "workers $before-> $after; $ok of $lines requests 200 across the reload; reloading seen, then active"
 }
 
+scenario7() {
+	local u=sup-wd-worker.service wd main w t0 dt_exit=0 dt_serve=0 line
+	in_ct systemctl start "$u" || bad "systemctl start $u failed"
+	# Loaded now (a unit never started may show defaults): the copy
+	# carries the shipped WatchdogSec=.
+	wd=$(in_ct systemctl show -p WatchdogUSec --value "$u")
+	[ "$wd" = 20s ] || bad "the shipped unit's WatchdogUSec=$wd (want 20s)"
+	wait_http 8911 || bad "port 8911: no 200 on /healthz within 20 s"
+	main=$(in_ct systemctl show -p MainPID --value "$u")
+	w=$(in_ct pgrep -o -P "$main" -x worker)
+	t0=$(now_ms)
+	in_ct kill -STOP "$w" || bad "cannot SIGSTOP worker ${w:-?}"
+	wait_substate "$u" auto-restart 30 || bad "no auto-restart within 30 s"
+	dt_exit=$(($(now_ms) - t0))
+	want Result exit-code
+	want ExecMainStatus 134
+	local failed="Result=${P[Result]-} ExecMainStatus=${P[ExecMainStatus]-}"
+	wait_http 8911 || bad "port 8911: not serving again within 20 s"
+	dt_serve=$(($(now_ms) - t0))
+	show "$u"
+	want ActiveState active
+	[ "${P[NRestarts]:-0}" -ge 1 ] || bad "NRestarts=${P[NRestarts]-} (want >= 1)"
+	line=$(in_ct journalctl -u "$u" -o cat --no-pager | grep -m1 "pid=$w is hung")
+	[ -n "$line" ] || bad "no 'pid=$w is hung' line in the journal"
+	finish 7 "hung worker" "$u" "WatchdogUSec=$wd; worker $w SIGSTOPped: auto-restart with $failed after $(secs "$dt_exit") s, serving again after $(secs "$dt_serve") s; '$line'"
+	in_ct systemctl stop "$u"
+}
+
+scenario8() {
+	local u=sup-wd-sup.service main t0 dt_exit=0 dt_serve=0 line
+	in_ct systemctl start "$u" || bad "systemctl start $u failed"
+	wait_http 8913 || bad "port 8913: no 200 on /healthz within 20 s"
+	main=$(in_ct systemctl show -p MainPID --value "$u")
+	# Longer than WatchdogSec=3: only the supervisor's WATCHDOG=1 keeps
+	# it running.
+	sleep 4.5
+	show "$u"
+	want ActiveState active
+	want NRestarts 0
+	[ "$(in_ct systemctl show -p MainPID --value "$u")" = "$main" ] ||
+		bad "the supervisor changed during 4.5 s idle: its WATCHDOG=1 did not reach systemd"
+	t0=$(now_ms)
+	in_ct kill -STOP "$main" || bad "cannot SIGSTOP the supervisor ${main:-?}"
+	wait_substate "$u" auto-restart 30 || bad "no auto-restart within 30 s"
+	dt_exit=$(($(now_ms) - t0))
+	want Result watchdog
+	local failed="Result=${P[Result]-} ExecMainCode=${P[ExecMainCode]-} ExecMainStatus=${P[ExecMainStatus]-}"
+	wait_http 8913 || bad "port 8913: not serving again within 20 s"
+	dt_serve=$(($(now_ms) - t0))
+	show "$u"
+	want ActiveState active
+	[ "${P[NRestarts]:-0}" -ge 1 ] || bad "NRestarts=${P[NRestarts]-} (want >= 1)"
+	line=$(in_ct journalctl -u "$u" -o cat --no-pager | grep -m1 -i "watchdog timeout")
+	[ -n "$line" ] || bad "no 'watchdog timeout' line from systemd in the journal"
+	finish 8 "hung supervisor" "$u" "idle 4.5 s with WatchdogSec=3 kept; SIGSTOPped: auto-restart with $failed after $(secs "$dt_exit") s, serving again after $(secs "$dt_serve") s; '$line'"
+	in_ct systemctl stop "$u"
+}
+
 # restart_under_load UNIT PORT MODE [fail]: loadclient MODE (close: a new
 # connection per request; load: keep-alive) on PORT for 4 s, 8 clients,
 # `systemctl restart UNIT` one second in, or with "fail" a failure: the
@@ -840,7 +942,8 @@ install_tree
 lint_unit
 boot
 setup_units
-for n in 1 2 3 4 5 6 9 10; do
+setup_watchdog_units
+for n in 1 2 3 4 5 6 7 8 9 10; do
 	[[ " ${SUPTEST_ONLY:-$n} " == *" $n "* ]] && "scenario$n"
 done
 echo "total $(secs $(($(now_ms) - T_START))) s"

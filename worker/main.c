@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "drain.h"
+#include "heartbeat.h"
 #include "lib/fdlimit.h"
 #include "lib/listen.h"
 #include "lib/listenfds.h"
@@ -239,6 +240,7 @@ static void log_tag_child(void)
 int main(int argc, char **argv)
 {
 	static struct server srv;
+	static struct heartbeat beat;
 	struct options o = {
 		.port = "8888",
 		.cfg = { .drain_timeout_ms = 5000,
@@ -278,6 +280,8 @@ int main(int argc, char **argv)
 	}
 	/* The socket listens and is watched: serving from here on. */
 	notify_send("READY=1");
+	if (heartbeat_start(&beat, &srv.loop) < 0)
+		return 1;
 	srv.exit_status = loop_run(&srv.loop) < 0 ? 1 : srv.exit_status;
 	server_count_abandoned(&srv);
 	log_summary(&srv);

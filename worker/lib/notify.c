@@ -8,32 +8,50 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
 
 static const struct timeval notify_timeout = { .tv_sec = 2 };
 
+/* $NOTIFY_SOCKET as an address: its length, 0 when unset, -1 (logged)
+ * when it is no socket path. */
+static socklen_t notify_address(struct sockaddr_un *sun, const char **path)
+{
+	size_t len;
+
+	*path = getenv("NOTIFY_SOCKET");
+	if (!*path || !**path)
+		return 0;
+	len = strlen(*path);
+	if (((*path)[0] != '/' && (*path)[0] != '@') ||
+	    len >= sizeof sun->sun_path) {
+		log_warn("NOTIFY_SOCKET '%s' is not a socket path", *path);
+		return (socklen_t)-1;
+	}
+	memset(sun, 0, sizeof *sun);
+	sun->sun_family = AF_UNIX;
+	memcpy(sun->sun_path, *path, len);
+	if ((*path)[0] == '@')
+		sun->sun_path[0] = '\0';	/* abstract: no NUL terminator */
+	else
+		len++;
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
+}
+
 int notify_send(const char *state)
 {
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	size_t len;
+	struct sockaddr_un sun;
+	const char *path;
+	socklen_t len = notify_address(&sun, &path);
 	ssize_t r;
 	int fd;
 
-	if (!path || !*path)
+	if (len == 0)
 		return 0;
-	len = strlen(path);
-	if ((path[0] != '/' && path[0] != '@') || len >= sizeof sun.sun_path) {
-		log_warn("NOTIFY_SOCKET '%s' is not a socket path", path);
+	if (len == (socklen_t)-1)
 		return -1;
-	}
-	memcpy(sun.sun_path, path, len);
-	if (path[0] == '@')
-		sun.sun_path[0] = '\0';	/* abstract: no NUL terminator */
-	else
-		len++;
 	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		log_warn("notify %s: socket: %s", state, strerror(errno));
@@ -48,8 +66,7 @@ int notify_send(const char *state)
 			 sizeof notify_timeout);
 	do
 		r = sendto(fd, state, strlen(state), MSG_NOSIGNAL,
-			   (struct sockaddr *)&sun,
-			   (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len));
+			   (struct sockaddr *)&sun, len);
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
 		log_warn("notify %s to %s: %s", state, path, strerror(errno));
@@ -60,39 +77,30 @@ int notify_send(const char *state)
 }
 
 /* sd_pid_notify_with_fds(3)'s datagram: state, and fd by SCM_RIGHTS.  Kept
- * apart from notify_send so that its callers are untouched; the address
- * is built the same way. */
+ * apart from notify_send so that its callers are untouched. */
 int notify_send_fd(const char *state, int fd)
 {
-	const char *path = getenv("NOTIFY_SOCKET");
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct sockaddr_un sun;
+	const char *path;
+	socklen_t len = notify_address(&sun, &path);
 	union {		/* aligned for CMSG_* */
 		struct cmsghdr h;
 		char buf[CMSG_SPACE(sizeof(int))];
 	} ctl;
 	struct iovec iov = { .iov_base = (void *)state,
 			     .iov_len = strlen(state) };
-	struct msghdr m = { .msg_name = &sun, .msg_iov = &iov, .msg_iovlen = 1,
+	struct msghdr m = { .msg_name = &sun, .msg_namelen = len,
+			    .msg_iov = &iov, .msg_iovlen = 1,
 			    .msg_control = ctl.buf,
 			    .msg_controllen = sizeof ctl.buf };
 	struct cmsghdr *c;
-	size_t len;
 	ssize_t r;
 	int s, saved;
 
-	if (!path || !*path)
+	if (len == 0)
 		return 0;
-	len = strlen(path);
-	if ((path[0] != '/' && path[0] != '@') || len >= sizeof sun.sun_path) {
-		log_debug("NOTIFY_SOCKET '%s' is not a socket path", path);
+	if (len == (socklen_t)-1)
 		return -1;
-	}
-	memcpy(sun.sun_path, path, len);
-	if (path[0] == '@')
-		sun.sun_path[0] = '\0';	/* abstract: no NUL terminator */
-	else
-		len++;
-	m.msg_namelen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
 	memset(&ctl, 0, sizeof ctl);
 	c = CMSG_FIRSTHDR(&m);
 	c->cmsg_level = SOL_SOCKET;
@@ -118,4 +126,49 @@ int notify_send_fd(const char *state, int fd)
 		return -1;
 	}
 	return 1;
+}
+
+/* One socket for every beat, connected once: each beat is then a single
+ * send.  -1 until the first beat, -2 once it could not be set up. */
+static int notify_beat_fd = -1;
+static time_t notify_beat_told;	/* a failing beat says so once a second */
+
+static int notify_beat_open(void)
+{
+	struct sockaddr_un sun;
+	const char *path;
+	socklen_t len = notify_address(&sun, &path);
+	int fd;
+
+	if (len == 0 || len == (socklen_t)-1)
+		return -1;
+	fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sun, len) < 0) {
+		log_warn("notify WATCHDOG=1 to %s: %s", path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+int notify_beat(void)
+{
+	static const char beat[] = "WATCHDOG=1";
+	ssize_t r;
+
+	if (notify_beat_fd == -2)
+		return -1;
+	if (notify_beat_fd == -1 && (notify_beat_fd = notify_beat_open()) < 0) {
+		notify_beat_fd = -2;
+		return -1;
+	}
+	/* Never waits: a beat comes from an event loop, and a receiver
+	 * whose queue is full now gets the next one, half a period on. */
+	do
+		r = send(notify_beat_fd, beat, sizeof beat - 1, MSG_NOSIGNAL);
+	while (r < 0 && errno == EINTR);
+	if (r < 0 && log_due(&notify_beat_told))
+		log_warn("notify WATCHDOG=1: %s", strerror(errno));
+	return r < 0 ? -1 : 0;
 }

@@ -13,5 +13,10 @@ int notify_send(const char *state);
  * when NOTIFY_SOCKET is unset, -1 when refused (a debug line only: the
  * caller decides whether it matters). */
 int notify_send_fd(const char *state, int fd);
+/* Sends "WATCHDOG=1" to $NOTIFY_SOCKET without waiting, on a socket kept
+ * open (close-on-exec) for the next beat.  Returns 0, or -1 (logged).
+ * After a socket that could not be set up, every later call is -1 and
+ * silent. */
+int notify_beat(void);
 
 #endif
