@@ -26,9 +26,12 @@ teardown() {
 }
 
 # listen_notify: a receiver standing for systemd; its path in $NOTIFY.
-# Datagrams are appended as they come, without a separator.
+# Datagrams are appended as they come, without a separator.  It is no
+# descriptor store: socat keeps a socket sent with FDSTORE=1 open, and the
+# next supervisor on the port would find it in use.  FDSTORE=0 says so.
 listen_notify() {
 	NOTIFY="$BATS_TEST_TMPDIR/notify"
+	export FDSTORE=0
 	socat -u "UNIX-RECV:$NOTIFY" "OPEN:$GOT,creat,append" 3>&- &
 	rx=$!
 	wait_until 10 receiver_bound "$NOTIFY"
