@@ -175,6 +175,9 @@ teardown() { sup_teardown; }
 	STUB_EXEC_SLEEP=1 start_sup -W "$STUB" -p "127.0.0.1:$PORT"
 	first=$SUP
 	wait_until 10 port_open "$PORT"
+	# The port opens before the stub has written its pid: counted now,
+	# a second supervisor that fails fast would find 0.
+	wait_until 10 stubs_started 1
 	other=$(free_port)
 	run "$SUPERVISOR" -W "$STUB" -p "127.0.0.1:$other" -p "127.0.0.1:$PORT"
 	echo "$output"
