@@ -47,11 +47,11 @@ http_get() {
 
 both_listen() { port_open "$P1" && port_open "$P2"; }
 
-# Children of SUP whose command line is exactly "sleep 1.5".
+# Children of SUP whose command line is exactly "sleep 60".
 orphans() {
 	local c
 	for c in $(children_of "$SUP"); do
-		[ "$(tr '\0' ' ' <"/proc/$c/cmdline" 2>/dev/null)" = "sleep 1.5 " ] && echo "$c"
+		[ "$(tr '\0' ' ' <"/proc/$c/cmdline" 2>/dev/null)" = "sleep 60 " ] && echo "$c"
 	done
 	return 0
 }
@@ -64,7 +64,7 @@ reaped() { [ ! -e "/proc/$1" ]; }
 	local stub="$BATS_TEST_TMPDIR/orphaning-worker" o r
 	cat >"$stub" <<-EOF
 		#!/bin/bash
-		( sleep 1.5 3>&- & )
+		( sleep 60 3>&- & )
 		exec "$WORKER" "\$@"
 	EOF
 	chmod +x "$stub"
@@ -79,12 +79,14 @@ reaped() { [ ! -e "/proc/$1" ]; }
 	done
 
 	# Both orphans were adopted by PID 1, then reaped: gone from /proc,
-	# not left as zombies.
+	# not left as zombies.  They live until the test ends them (a timed
+	# orphan could end before a loaded machine has looked at it).
 	wait_until 10 two_orphans
 	for o in $(orphans); do
 		[ "$(awk '/^PPid:/ { print $2 }' "/proc/$o/status")" = "$SUP" ]
 	done
 	for o in $(orphans); do
+		kill -TERM "$o"
 		wait_until 10 reaped "$o"
 	done
 	[ -z "$(orphans)" ]
