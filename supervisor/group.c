@@ -16,7 +16,7 @@
 enum group_do {
 	DO_NOTHING, DO_STOP, DO_BROKEN, DO_FAIL, DO_NOTE, DO_RUN, DO_LATE,
 	DO_ROLL, DO_KILL, DO_IGNORE, DO_CLOSE, DO_LAST, DO_SWEEP, DO_DELAY,
-	DO_DRAIN,
+	DO_DRAIN, DO_EARLY,
 };
 
 static const enum group_do group_table[GROUP_NEVENTS][GROUP_NSTATES] = {
@@ -27,6 +27,8 @@ static const enum group_do group_table[GROUP_NEVENTS][GROUP_NSTATES] = {
 		{ DO_STOP,    DO_STOP,    DO_DRAIN,   DO_KILL,    DO_IGNORE },
 	[GROUP_EV_FAIL] =
 		{ DO_FAIL,    DO_FAIL,    DO_FAIL,    DO_NOTE,    DO_NOTE },
+	[GROUP_EV_QUIT] =
+		{ DO_FAIL,    DO_FAIL,    DO_EARLY,   DO_NOTE,    DO_NOTE },
 	[GROUP_EV_READY] =
 		{ DO_RUN,     DO_NOTHING, DO_NOTHING, DO_NOTHING, DO_NOTHING },
 	[GROUP_EV_TIMER] =
@@ -204,6 +206,12 @@ void group_on(struct group *g, enum group_event ev,
 	case DO_DRAIN:
 		log_notice("the stop delay ends: %s", ev == GROUP_EV_INT ?
 			   "SIGINT" : "its time is up");
+		group_drain(g);
+		break;
+	case DO_EARLY:
+		log_notice("the stop delay ends: %s pid=%d ended cleanly, "
+			   "the stop reached it first", c->k->name,
+			   (int)c->k->pid);
 		group_drain(g);
 		break;
 	case DO_BROKEN:

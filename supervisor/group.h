@@ -8,6 +8,7 @@
  *   TERM, QUIT       DELAY     DELAY    ignored   ignored   ignored
  *   INT              STOP      STOP     DRAIN     KILL      ignored
  *   a child fails    FAIL      FAIL     FAIL      NOTE      NOTE
+ *   one ends cleanly FAIL      FAIL     EARLY     NOTE      NOTE
  *   last READY=1     RUN       -        -         -         -
  *   timer            LATE      -        DRAIN     KILL      -
  *   HUP, TTIN, TTOU  ROLL      ROLL     ignored   ignored   ignored
@@ -19,10 +20,13 @@
  * "A child fails": a worker or the failing child ends unasked (the ends of
  * new and retiring workers are roll.h's, never this table's), seen only
  * once the signals pending with its exit are read, so that an asked-for
- * stop is the cause, not the exit.  FAIL: its status (1 for an exit 0: a
- * server that stops serving unasked has failed), then STOP.  NOTE: an end
- * that is not clean (exit 0, or death by SIGTERM or the stop signal) sets
- * the status if none is set yet.  RUN: -> RUNNING, READY=1 upward, and
+ * stop is the cause, not the exit; "one ends cleanly": the same with exit
+ * 0 or death by SIGTERM or the stop signal.  FAIL: its status (1 for an
+ * exit 0: a server that stops serving unasked has failed), then STOP.
+ * EARLY: the stop was asked for and reached the child before the delay
+ * ended (systemd's KillMode=control-group signals every process at once;
+ * a worker signalled before it set up its handlers): no failure, DRAIN.
+ * NOTE: an end that is not clean sets the status if none is set yet.  RUN: -> RUNNING, READY=1 upward, and
  * the roll may begin what it kept.  LATE: the ready timeout ran out: each
  * worker not ready is named, status 1, then STOP.  ROLL: the request goes
  * to the roll (which keeps it while STARTING).  STOP: the roll ends,
@@ -65,6 +69,7 @@ enum group_event {
 	GROUP_EV_TERM,		/* SIGTERM, SIGQUIT */
 	GROUP_EV_INT,		/* SIGINT */
 	GROUP_EV_FAIL,		/* a child fails */
+	GROUP_EV_QUIT,		/* one ends cleanly: exit 0 or the stop signal */
 	GROUP_EV_READY,		/* the last worker of the start is ready */
 	GROUP_EV_TIMER,		/* the group's deadline passed */
 	GROUP_EV_ROLL,		/* SIGHUP, SIGTTIN, SIGTTOU */

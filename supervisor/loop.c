@@ -129,7 +129,7 @@ static void loop_child_ended(struct loop *l, struct kid *k, int ws)
 	if (group_serving(g))
 		loop_read_signals(l, 0);
 	if (k->role != KID_NEW)
-		group_on(g, GROUP_EV_FAIL, &c);
+		group_on(g, c.clean ? GROUP_EV_QUIT : GROUP_EV_FAIL, &c);
 	else if (group_up(g))	/* a new one that never served: no failure */
 		rollout_lost(&l->ro, k, how, 0);  /* last: it may start one */
 }
@@ -158,8 +158,9 @@ static void loop_reap(struct loop *l)
 static void loop_became_ready(struct loop *l, struct kid *k)
 {
 	k->ready = 1;
-	/* A READY=1 that comes once it was told to drain arms nothing. */
-	if (group_up(&l->group) && k->role != KID_RETIRING)
+	/* A READY=1 that comes once it was told to drain arms nothing; one
+	 * in the stop delay does: the worker serves. */
+	if (group_serving(&l->group) && k->role != KID_RETIRING)
 		watch_begin(&l->wd, k);
 	log_info("%s pid=%d ready after %ld ms", k->name, (int)k->pid,
 		 (long)clock_ms() - k->started_ms);

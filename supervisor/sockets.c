@@ -11,6 +11,7 @@
 #include "../worker/lib/listenfds.h"
 #include "../worker/lib/log.h"
 #include "../worker/lib/notify.h"
+#include "../worker/lib/opt.h"
 #include "passed.h"
 
 static void sockets_close_passed(size_t n)
@@ -153,27 +154,57 @@ int sockets_bind(struct config *c, int *fds)
 	return 0;
 }
 
+/* How many more sockets systemd's store takes.  systemd 254 and later set
+ * FDSTORE to FileDescriptorStoreMax= when it is above 0, and leave it
+ * unset when it is 0; older ones never set it.  Unset is thus unknown:
+ * every socket is sent, and one sent to no store stays open only in the
+ * workers and the supervisor (supervisor(8) says so).  The sockets taken
+ * back hold their places in it. */
+static size_t sockets_store_room(const struct config *c)
+{
+	const char *v = getenv("FDSTORE");
+	size_t held = 0;
+	long max;
+
+	if (!v)
+		return c->nports;
+	if (opt_long(v, 0, 1L << 20, &max) < 0) {
+		log_warn("FDSTORE='%s' is not a number of descriptors: nothing "
+			 "stored", v);
+		return 0;
+	}
+	if (max == 0) {
+		log_debug("FDSTORE=0: no descriptor store");
+		return 0;
+	}
+	for (size_t i = 0; i < c->nports; i++)
+		held += c->passed[i];
+	if ((size_t)max < c->nports)
+		log_debug("FDSTORE=%ld: %ld sockets stored at most, those past "
+			  "it keep the drop filter", max, max);
+	return (size_t)max > held ? (size_t)max - held : 0;
+}
+
 void sockets_store(struct config *c, const int *fds)
 {
-	const char *max = getenv("FDSTORE");
 	char msg[160], name[80];
+	size_t room;
 
 	if (!getenv("NOTIFY_SOCKET"))
 		return;
-	/* systemd 254 and later say FileDescriptorStoreMax= here. */
-	if (max && !strcmp(max, "0")) {
-		log_debug("FDSTORE=0: no descriptor store");
-		return;
-	}
+	room = sockets_store_room(c);
 	for (size_t i = 0; i < c->nports; i++) {
 		if (c->passed[i])
 			continue;	/* taken back: stored already */
+		if (room == 0)
+			break;
 		passed_fdname(c->ports[i].text, name, sizeof name);
 		/* The final LF (sd_notify allows it) keeps the next datagram
 		 * on a line of its own for whoever reads them as a stream. */
 		snprintf(msg, sizeof msg, "FDSTORE=1\nFDNAME=%s\n", name);
 		if (notify_send_fd(msg, fds[i]) > 0) {
 			c->passed[i] = 1;
+			room--;
 			log_debug("%s: sent to the descriptor store as '%s'",
 				  c->ports[i].text, name);
 		}

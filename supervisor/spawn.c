@@ -158,6 +158,7 @@ static int spawn_inherited_var(const char *v)
 		"LISTEN_PIDFDID=", "NOTIFY_SOCKET=", "WORKER_NAME=",
 		"WORKER_ADDR=", "WORKER_PORT=",
 		"WATCHDOG_USEC=", "WATCHDOG_PID=",	/* ours, not theirs */
+		"FDSTORE=",	/* systemd's store is ours: theirs is no store */
 	};
 	for (size_t i = 0; i < sizeof drop / sizeof drop[0]; i++)
 		if (!strncmp(v, drop[i], strlen(drop[i])))
@@ -186,7 +187,7 @@ static int spawn_build_env(struct spawn_plan *p, const struct config *c)
 	p->envp[k++] = p->notify;
 	if (c->watchdog_ms) {	/* --watchdog: systemd's convention */
 		snprintf(p->watchdog_usec, sizeof p->watchdog_usec,
-			 "WATCHDOG_USEC=%ld", c->watchdog_ms * 1000);
+			 "WATCHDOG_USEC=%lld", (long long)c->watchdog_ms * 1000);
 		strcpy(p->watchdog_pid, "WATCHDOG_PID=");
 		p->envp[k++] = p->watchdog_usec;
 		p->envp[k++] = p->watchdog_pid;

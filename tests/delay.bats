@@ -193,6 +193,24 @@ start_delayed() {
 	logged "the stop delay ends now: worker:[0-9]*#[12] pid=$victim ended while the group was in its stop delay"
 }
 
+@test "a stop that reaches the children itself (KillMode=control-group) ends the delay cleanly: status 0" {
+	# systemd signals every process of the unit at once: the program
+	# after -- and the failing child get SIGTERM during the delay and
+	# end as asked.  No failure: the stop goes on, exit 0 (not 143, 1).
+	STUB_ON_TERM=exit0 start_sup -r exec -p "127.0.0.1:$PORT" -s 60 \
+		-f 100 -- "$STUB"
+	wait_until 10 stubs_started 1
+	stub=$(stub_pids)
+	kill -TERM "$SUP"
+	wait_until 10 logged 'the stop begins in 60.000 seconds'
+	kill -TERM "$stub"
+	wait_exit "$SUP" 20
+	cat "$LOG"
+	[ "$status" -eq 0 ]
+	logged "the stop delay ends: worker:[^ ]* pid=$stub ended cleanly"
+	not_logged 'ended while the group was in its stop delay'
+}
+
 @test "a program after -- is told nothing until the delay ends, then gets its stop signal" {
 	start_sup -r exec -p "127.0.0.1:$PORT" -s 1.5 -- "$STUB"
 	wait_until 10 stubs_started 1

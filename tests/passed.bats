@@ -127,7 +127,7 @@ accept ok" ]
 	logged "127.0.0.1:$PORT: sent to the descriptor store as '127.0.0.1_$PORT'"
 }
 
-@test "FDSTORE=0 (FileDescriptorStoreMax=0 on systemd 254+): nothing stored" {
+@test "FDSTORE=0: nothing stored" {
 	local notify="$BATS_TEST_TMPDIR/notify"
 	socat -u "UNIX-RECV:$notify" "OPEN:$GOT,creat,append" 3>&- &
 	rx=$!
@@ -139,6 +139,24 @@ accept ok" ]
 	[ "$status" -eq 0 ]
 	refute_grep -q FDSTORE "$GOT"
 	[ "$(grep -c 'FDSTORE=0: no descriptor store' "$LOG")" -eq 1 ]
+}
+
+@test "FDSTORE=1 and two ports: the store gets the first, the other is not sent" {
+	local p2 notify="$BATS_TEST_TMPDIR/notify"
+	p2=$(free_port)
+	socat -u "UNIX-RECV:$notify" "OPEN:$GOT,creat,append" 3>&- &
+	rx=$!
+	wait_until 10 receiver_bound "$notify"
+	FDSTORE=1 NOTIFY_SOCKET=$notify start_sup -v -p "127.0.0.1:$PORT" \
+		-p "127.0.0.1:$p2"
+	wait_until 10 grep -q 'READY=1' "$GOT"
+	stop_sup TERM
+	cat "$LOG" "$GOT"
+	[ "$status" -eq 0 ]
+	[ "$(tr -d '\n' <"$GOT" | sed 's/READY=1.*//')" = \
+	  "FDSTORE=1FDNAME=127.0.0.1_${PORT}" ]
+	logged 'FDSTORE=1: 1 sockets stored at most'
+	not_logged "127.0.0.1:$p2: sent to the descriptor store"
 }
 
 @test "a socket we stored that no --port names leaves the store, with a warning" {
