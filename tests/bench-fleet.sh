@@ -44,36 +44,14 @@ cleanup() {
 }
 trap cleanup EXIT
 
-nginx_conf() {	# DIR PORT
-	mkdir -p "$1/logs"
-	cat >"$1/nginx.conf" <<-EOF
-	daemon off;
-	master_process on;
-	worker_processes 2;
-	pid $1/nginx.pid;
-	error_log $1/logs/error.log warn;
-	events { worker_connections 1024; }
-	http {
-	    access_log off;
-	    client_body_temp_path $1/body;
-	    proxy_temp_path $1/proxy;
-	    fastcgi_temp_path $1/fastcgi;
-	    uwsgi_temp_path $1/uwsgi;
-	    scgi_temp_path $1/scgi;
-	    server {
-	        listen 127.0.0.1:$2;
-	        location / { return 200 "Hello World\n"; }
-	        location = /healthz { return 200 "ok\n"; }
-	    }
-	}
-	EOF
-}
+# shellcheck source=tests/nginx.bash
+. "$TOP/tests/nginx.bash"
 
 # The fleet's servers, by KIND: delay, nodelay, nginx.
 fleet_start_server() {
 	case $KIND in
 	nginx)
-		nginx_conf "$TMP/nginx-$1" "$2"
+		nginx_conf "$TMP/nginx-$1" "$2" 2
 		"$NGINX" -p "$TMP/nginx-$1" -c "$TMP/nginx-$1/nginx.conf" \
 			-e "$TMP/nginx-$1/logs/error.log" 2>>"$TMP/servers.log" &
 		;;

@@ -79,29 +79,12 @@ errors() {
 	echo "$n"
 }
 
-# The nginx of bench.sh's restart rows, but a daemon: a binary upgrade
-# re-executes nginx and needs the master to be nobody's foreground child.
+# shellcheck source=tests/nginx.bash
+. "$TOP/tests/nginx.bash"
+
+# The nginx of bench.sh's restart rows, as a daemon (NGINX_DAEMON=on).
 nginx_start() {	# DIR PORT
-	mkdir -p "$1/logs"
-	cat >"$1/nginx.conf" <<-EOF
-	worker_processes 2;
-	pid $1/nginx.pid;
-	error_log $1/logs/error.log warn;
-	events { worker_connections 1024; }
-	http {
-	    access_log off;
-	    keepalive_requests 100000000;
-	    client_body_temp_path $1/body;
-	    proxy_temp_path $1/proxy;
-	    fastcgi_temp_path $1/fastcgi;
-	    uwsgi_temp_path $1/uwsgi;
-	    scgi_temp_path $1/scgi;
-	    server {
-	        listen 127.0.0.1:$2;
-	        location / { return 200 "Hello World\n"; }
-	    }
-	}
-	EOF
+	NGINX_DAEMON=on nginx_conf "$1" "$2" 2
 	"$NGINX" -p "$1" -c "$1/nginx.conf" -e "$1/logs/error.log"
 	wait_for 10 port_open "$2"
 }

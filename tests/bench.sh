@@ -108,33 +108,9 @@ children() { cat "/proc/$1/task/$1/children" 2>/dev/null || true; }
 rss_kb() { awk -v f="${2:-VmRSS}:" '$1 == f { print $2 }' "/proc/$1/status"; }
 kib_to_mib() { awk -v k="$1" 'BEGIN { printf "%.2f", k / 1024 }'; }
 
-# An nginx of its own: a prefix in $TMP, one port, N worker processes,
-# room for CONNS connections only where asked (nginx preallocates them).
-nginx_conf() {	# DIR PORT WORKERS [MAX-CONNECTIONS]
-	mkdir -p "$1/logs"
-	cat >"$1/nginx.conf" <<-EOF
-	daemon off;
-	master_process on;
-	worker_processes $3;
-	worker_rlimit_nofile $((${4:-1024} + 500));
-	pid $1/nginx.pid;
-	error_log $1/logs/error.log warn;
-	events { worker_connections ${4:-1024}; }
-	http {
-	    access_log off;
-	    keepalive_requests 100000000;
-	    client_body_temp_path $1/body;
-	    proxy_temp_path $1/proxy;
-	    fastcgi_temp_path $1/fastcgi;
-	    uwsgi_temp_path $1/uwsgi;
-	    scgi_temp_path $1/scgi;
-	    server {
-	        listen 127.0.0.1:$2;
-	        location / { return 200 "Hello World\n"; }
-	    }
-	}
-	EOF
-}
+# shellcheck source=tests/nginx.bash
+. "$TOP/tests/nginx.bash"
+
 start_nginx() {	# DIR PORT WORKERS [MAX-CONNECTIONS] -> pid in $STARTED
 	nginx_conf "$@"
 	"$NGINX" -p "$1" -c "$1/nginx.conf" -e "$1/logs/error.log" \
