@@ -103,7 +103,7 @@ round() {
 	line=$(cat "$FLEET_DIR/close.out")
 	echo "$KIND $(fleet_wrk_errors "$FLEET_DIR/wrk.out")" \
 		"$(fleet_wrk_requests "$FLEET_DIR/wrk.out")" \
-		"$(fleet_close_errors "$line")" \
+		"$(loadclient_errors "$line")" \
 		"$(kv complete "$line")" >>"$TMP/rounds"
 	note "$KIND: wrk $(grep -E 'requests in|Non-2xx|Socket' "$FLEET_DIR/wrk.out" | tr -s ' \n' ' '); close: $line"
 	fleet_stop

@@ -50,34 +50,13 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-	local p
-	while :; do
-		p=$((20000 + RANDOM % 12000))
-		port_open "$p" || { echo "$p"; return; }
-	done
-}
-# wait_for SECONDS CMD...: poll until CMD succeeds.
-wait_for() {
-	local i n=$(($1 * 100))
-	shift
-	for ((i = 0; i < n; i++)); do
-		"$@" && return 0
-		sleep 0.01
-	done
-	die "timed out: $*"
-}
-pid_gone() { ! kill -0 "$1" 2>/dev/null; }
-kv() { local v=${2##*"$1="}; echo "${v%% *}"; }
-# errors LINE: every client-visible failure loadclient counted.
-errors() {
-	local k n=0
-	for k in refused reset unanswered truncated connect_timeout bad; do
-		n=$((n + $(kv "$k" "$1")))
-	done
-	echo "$n"
-}
+# The tests' helpers (free_port, port_open, pid_gone, wait_until, kv,
+# loadclient_errors), as bats loads them.
+BATS_TEST_DIRNAME="$TOP/tests"
+# shellcheck source=tests/helpers.bash
+. "$TOP/tests/helpers.bash"
+# wait_for SECONDS CMD...: wait_until, and the end of the bench if not.
+wait_for() { wait_until "$@" || die "timed out: ${*:2}"; }
 
 # shellcheck source=tests/nginx.bash
 . "$TOP/tests/nginx.bash"
@@ -150,8 +129,8 @@ for mode in load close; do
 	measure "usr2_$mode" "$mode" "$p" restart_usr2 "$TMP/nginx_usr2_$mode" "$p"
 done
 
-cell() { echo "$(errors "${R[$1]}") / ${N[$1]}"; }
-per() { awk -v e="$(errors "${R[$1]}")" -v n="${N[$1]}" 'BEGIN { printf "%.2f", n ? e / n : 0 }'; }
+cell() { echo "$(loadclient_errors "${R[$1]}") / ${N[$1]}"; }
+per() { awk -v e="$(loadclient_errors "${R[$1]}")" -v n="${N[$1]}" 'BEGIN { printf "%.2f", n ? e / n : 0 }'; }
 lat() { echo "$(kv p99_ms "${R[$1]}") / $(kv max_ms "${R[$1]}")"; }
 detail() { echo "refused $(kv refused "${R[$1]}"), reset $(kv reset "${R[$1]}"), unanswered $(kv unanswered "${R[$1]}"), timeouts $(kv connect_timeout "${R[$1]}")"; }
 {

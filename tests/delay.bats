@@ -31,13 +31,6 @@ head_of_root() { curl -s -D - -o /dev/null "http://127.0.0.1:$PORT/"; }
 client_connected() { [ "$(ss -tnH state established "( dport = :$PORT )" |
 	wc -l)" -ge 1 ]; }
 
-listen_notify() {
-	NOTIFY="$BATS_TEST_TMPDIR/notify"
-	socat -u "UNIX-RECV:$NOTIFY" "OPEN:$GOT,creat,append" 3>&- &
-	rx=$!
-	wait_until 10 receiver_bound "$NOTIFY"
-}
-
 # A supervisor with two real workers and a stop delay of $1 seconds, up
 # and serving.
 start_delayed() {

@@ -83,15 +83,6 @@ fleet_wrk_errors() {
 }
 fleet_wrk_requests() { awk '/requests in/ { print $1 }' "$1"; }
 
-# fleet_close_errors LINE: what loadclient counts as lost, of its line.
-fleet_close_errors() {
-	local k n=0
-	for k in truncated reset unanswered refused connect_timeout bad; do
-		n=$((n + $(kv "$k" "$1")))
-	done
-	echo "$n"
-}
-
 # fleet_served: requests the backend has had so far (its stot).
 fleet_served() {
 	echo "show stat" | socat - "UNIX-CONNECT:$FLEET_DIR/haproxy.sock" \

@@ -70,7 +70,7 @@ rollout_under_load() {
 	WRK_ERR=$(fleet_wrk_errors "$FLEET_DIR/wrk.out")
 	WRK_REQ=$(fleet_wrk_requests "$FLEET_DIR/wrk.out")
 	CLOSE_LINE=$(cat "$FLEET_DIR/close.out")
-	CLOSE_ERR=$(fleet_close_errors "$CLOSE_LINE")
+	CLOSE_ERR=$(loadclient_errors "$CLOSE_LINE")
 	CLOSE_MAX=$(kv max_ms "$CLOSE_LINE")
 	CLOSE_MAX=${CLOSE_MAX%.*}
 	echo "# figure: rollout ${DELAY:-without a delay}: keep-alive $WRK_ERR errors in $WRK_REQ requests; a connection per request $CLOSE_ERR errors in $(kv complete "$CLOSE_LINE") answers, the slowest in $CLOSE_MAX ms" >&3

@@ -91,6 +91,15 @@ close_fds_above_2() {
 
 # kv KEY LINE: the value of KEY=VALUE in LINE (loadclient's figures).
 kv() { local v=${2##*"$1="}; echo "${v%% *}"; }
+# loadclient_errors LINE: every client-visible failure in loadclient's
+# figures (refused, reset, unanswered, truncated, connect timeouts, non-2xx).
+loadclient_errors() {
+	local k n=0
+	for k in refused reset unanswered truncated connect_timeout bad; do
+		n=$((n + $(kv "$k" "$1")))
+	done
+	echo "$n"
+}
 
 # refute_grep GREP-ARGS...: fail unless grep selects no line.  A bare
 # "! grep" line cannot fail a bats test (errexit ignores the status of a

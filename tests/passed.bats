@@ -110,12 +110,10 @@ accept ok" ]
 }
 
 @test "the supervisor's own sockets go to the descriptor store before READY=1" {
-	local p2 notify="$BATS_TEST_TMPDIR/notify"
+	local p2
 	p2=$(free_port)
-	socat -u "UNIX-RECV:$notify" "OPEN:$GOT,creat,append" 3>&- &
-	rx=$!
-	wait_until 10 receiver_bound "$notify"
-	NOTIFY_SOCKET=$notify start_sup -v -p "127.0.0.1:$PORT" -p "[::1]:$p2"
+	listen_notify
+	NOTIFY_SOCKET=$NOTIFY start_sup -v -p "127.0.0.1:$PORT" -p "[::1]:$p2"
 	wait_until 10 grep -q 'READY=1' "$GOT"
 	stop_sup TERM
 	cat "$LOG" "$GOT"
@@ -128,11 +126,8 @@ accept ok" ]
 }
 
 @test "FDSTORE=0: nothing stored" {
-	local notify="$BATS_TEST_TMPDIR/notify"
-	socat -u "UNIX-RECV:$notify" "OPEN:$GOT,creat,append" 3>&- &
-	rx=$!
-	wait_until 10 receiver_bound "$notify"
-	FDSTORE=0 NOTIFY_SOCKET=$notify start_sup -v -p "127.0.0.1:$PORT"
+	listen_notify
+	FDSTORE=0 NOTIFY_SOCKET=$NOTIFY start_sup -v -p "127.0.0.1:$PORT"
 	wait_until 10 grep -q 'READY=1' "$GOT"
 	stop_sup TERM
 	cat "$LOG"
@@ -142,12 +137,10 @@ accept ok" ]
 }
 
 @test "FDSTORE=1 and two ports: the store gets the first, the other is not sent" {
-	local p2 notify="$BATS_TEST_TMPDIR/notify"
+	local p2
 	p2=$(free_port)
-	socat -u "UNIX-RECV:$notify" "OPEN:$GOT,creat,append" 3>&- &
-	rx=$!
-	wait_until 10 receiver_bound "$notify"
-	FDSTORE=1 NOTIFY_SOCKET=$notify start_sup -v -p "127.0.0.1:$PORT" \
+	listen_notify
+	FDSTORE=1 NOTIFY_SOCKET=$NOTIFY start_sup -v -p "127.0.0.1:$PORT" \
 		-p "127.0.0.1:$p2"
 	wait_until 10 grep -q 'READY=1' "$GOT"
 	stop_sup TERM
@@ -160,12 +153,10 @@ accept ok" ]
 }
 
 @test "a socket we stored that no --port names leaves the store, with a warning" {
-	local p2 notify="$BATS_TEST_TMPDIR/notify"
+	local p2
 	p2=$(free_port)
-	socat -u "UNIX-RECV:$notify" "OPEN:$GOT,creat,append" 3>&- &
-	rx=$!
-	wait_until 10 receiver_bound "$notify"
-	NOTIFY_SOCKET=$notify activate -E NOTIFY_SOCKET \
+	listen_notify
+	NOTIFY_SOCKET=$NOTIFY activate -E NOTIFY_SOCKET \
 		-l "127.0.0.1:$PORT" --fdname="127.0.0.1_$PORT" \
 		"$SUPERVISOR" -v -p "127.0.0.1:$p2"
 	wait_until 10 port_open "$PORT"

@@ -19,14 +19,6 @@ setup() {
 teardown() { sup_teardown; }
 
 
-# listen_notify: a receiver standing for systemd; its path in $NOTIFY.
-listen_notify() {
-	NOTIFY="$BATS_TEST_TMPDIR/notify"
-	socat -u "UNIX-RECV:$NOTIFY" "OPEN:$GOT,creat,append" 3>&- &
-	rx=$!
-	wait_until 10 receiver_bound "$NOTIFY"
-}
-
 @test "--ready notify: READY=1 upward only once every worker said READY=1" {
 	listen_notify
 	NOTIFY_SOCKET=$NOTIFY start_sup -v -p "127.0.0.1:$PORT" -w 2 \

@@ -14,6 +14,17 @@ sup_setup() {
 	SUP_FLAGS="-r exec"
 }
 
+# listen_notify: a receiver standing for systemd at $NOTIFY, appending the
+# datagrams it gets to $GOT as they come (no separator); sup_teardown
+# stops it.
+listen_notify() {
+	NOTIFY="$BATS_TEST_TMPDIR/notify"
+	GOT="$BATS_TEST_TMPDIR/got"
+	socat -u "UNIX-RECV:$NOTIFY" "OPEN:$GOT,creat,append" 3>&- &
+	rx=$!
+	wait_until 10 receiver_bound "$NOTIFY"
+}
+
 sup_teardown() {
 	[ -n "$SUP" ] && kill -KILL "$SUP" 2>/dev/null
 	[ -n "${rx:-}" ] && kill "$rx" 2>/dev/null	# a notify receiver

@@ -18,6 +18,10 @@ setup() {
 	SUP_FLAGS=
 	GOT="$BATS_TEST_TMPDIR/got"
 	ulimit -c 0	# the SIGABRTed workers leave no core behind
+	# listen_notify's receiver is no descriptor store: socat keeps a
+	# socket sent with FDSTORE=1 open, and the next supervisor on the port
+	# would find it in use.  FDSTORE=0 says there is none.
+	export FDSTORE=0
 }
 
 teardown() {
@@ -25,17 +29,6 @@ teardown() {
 	sup_teardown
 }
 
-# listen_notify: a receiver standing for systemd; its path in $NOTIFY.
-# Datagrams are appended as they come, without a separator.  It is no
-# descriptor store: socat keeps a socket sent with FDSTORE=1 open, and the
-# next supervisor on the port would find it in use.  FDSTORE=0 says so.
-listen_notify() {
-	NOTIFY="$BATS_TEST_TMPDIR/notify"
-	export FDSTORE=0
-	socat -u "UNIX-RECV:$NOTIFY" "OPEN:$GOT,creat,append" 3>&- &
-	rx=$!
-	wait_until 10 receiver_bound "$NOTIFY"
-}
 beats() { grep -o 'WATCHDOG=1' "$GOT" 2>/dev/null | wc -l; }
 beats_at_least() { [ "$(beats)" -ge "$1" ]; }
 
